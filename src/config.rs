@@ -1,0 +1,313 @@
+//! The factory's builder. Every setter documents its default; [`CookieSessionConfig::build`]
+//! checks the whole configuration once and resolves it into the private settings the factory uses
+//! on each request.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::error::ConfigError;
+use crate::factory::CookieSessionFactory;
+use crate::format::{Format, PyramidHash};
+use crate::header::{is_valid_attribute, is_valid_cookie_name};
+use crate::keys::{KeyRing, Salt};
+use crate::time::{Clock, SystemClock};
+
+/// The `SameSite` attribute of the session cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SameSite {
+    /// Sent only on same-site requests.
+    Strict,
+    /// Sent on same-site requests and top-level cross-site navigations (the default).
+    Lax,
+    /// Sent on every request; browsers require `Secure` with it.
+    None,
+}
+
+/// Default idle timeout: 20 minutes, as Pyramid.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1200);
+/// Default reissue time: 2 minutes (one tenth of the default timeout).
+pub const DEFAULT_REISSUE_TIME: Duration = Duration::from_secs(120);
+/// Default limit on the size of the `Set-Cookie` header value: 4096 bytes, the size every
+/// browser is required to store.
+pub const DEFAULT_SIZE_LIMIT: usize = 4096;
+/// The smallest size limit accepted.
+pub const MIN_SIZE_LIMIT: usize = 256;
+/// Default tolerance for native cookies stamped in the future (clock skew between servers).
+pub const DEFAULT_MAX_CLOCK_SKEW: Duration = Duration::from_secs(60);
+
+/// Builder for a [`CookieSessionFactory`], from
+/// [`CookieSessionFactory::builder`].
+///
+/// The defaults are the safe ones. They differ from Pyramid's on purpose in four places:
+/// `Secure` and `HttpOnly` are on (Pyramid: off), `reissue_time` is 120 s (Pyramid: 0, a new
+/// cookie on every request in a new second), and an oversized cookie is refused when it is built
+/// rather than when the response is rendered.
+///
+/// ```
+/// use std::time::Duration;
+/// use cookie_session::{CookieSessionFactory, SameSite, Secret};
+///
+/// let factory = CookieSessionFactory::builder(Secret::generate())
+///     .cookie_name("sid")
+///     .same_site(SameSite::Strict)
+///     .timeout(Duration::from_secs(3600))
+///     .max_lifetime(Duration::from_secs(7 * 24 * 3600))
+///     .build()?;
+/// assert_eq!(factory.cookie_name(), "sid");
+///
+/// // Invalid combinations are typed errors, found at start-up.
+/// let err = CookieSessionFactory::builder(Secret::generate())
+///     .same_site(SameSite::None)
+///     .secure(false)
+///     .build()
+///     .unwrap_err();
+/// assert_eq!(err, cookie_session::ConfigError::SameSiteNoneWithoutSecure);
+/// # Ok::<(), cookie_session::ConfigError>(())
+/// ```
+#[must_use = "a configuration does nothing until `build` is called"]
+#[derive(Clone)]
+pub struct CookieSessionConfig {
+    pub(crate) keys: KeyRing,
+    pub(crate) format: Format,
+    pub(crate) salt: Option<Salt>,
+    pub(crate) cookie_name: String,
+    pub(crate) path: Option<String>,
+    pub(crate) domain: Option<String>,
+    pub(crate) max_age: Option<Duration>,
+    pub(crate) secure: bool,
+    pub(crate) http_only: bool,
+    pub(crate) same_site: Option<SameSite>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) reissue_time: Option<Duration>,
+    pub(crate) max_lifetime: Option<Duration>,
+    pub(crate) max_clock_skew: Duration,
+    pub(crate) set_on_error: bool,
+    pub(crate) size_limit: usize,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for CookieSessionConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CookieSessionConfig")
+            .field("keys", &self.keys)
+            .field("format", &self.format)
+            .field("salt", &self.salt)
+            .field("cookie_name", &self.cookie_name)
+            .field("path", &self.path)
+            .field("domain", &self.domain)
+            .field("max_age", &self.max_age)
+            .field("secure", &self.secure)
+            .field("http_only", &self.http_only)
+            .field("same_site", &self.same_site)
+            .field("timeout", &self.timeout)
+            .field("reissue_time", &self.reissue_time)
+            .field("max_lifetime", &self.max_lifetime)
+            .field("max_clock_skew", &self.max_clock_skew)
+            .field("set_on_error", &self.set_on_error)
+            .field("size_limit", &self.size_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CookieSessionConfig {
+    pub(crate) fn new(keys: KeyRing) -> Self {
+        Self {
+            keys,
+            format: Format::default(),
+            salt: None,
+            cookie_name: "session".to_owned(),
+            path: Some("/".to_owned()),
+            domain: None,
+            max_age: None,
+            secure: true,
+            http_only: true,
+            same_site: Some(SameSite::Lax),
+            timeout: Some(DEFAULT_TIMEOUT),
+            reissue_time: Some(DEFAULT_REISSUE_TIME),
+            max_lifetime: None,
+            max_clock_skew: DEFAULT_MAX_CLOCK_SKEW,
+            set_on_error: true,
+            size_limit: DEFAULT_SIZE_LIMIT,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// The wire format. Default: [`Format::Signed`], the native signed envelope.
+    pub fn format(mut self, format: Format) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// Shorthand for `.format(Format::Pyramid(hash))`: read and write Pyramid's cookies.
+    /// Remember to set Pyramid's `timeout`, `reissue_time` and `cookie_name` too if they differ
+    /// from the defaults here.
+    pub fn pyramid(self, hash: PyramidHash) -> Self {
+        self.format(Format::Pyramid(hash))
+    }
+
+    /// The salt (Pyramid) or purpose (native format) mixed into every signature, so that two
+    /// applications sharing a secret cannot accept each other's cookies. Default: empty for the
+    /// native format, `"pyramid.session."` for the Pyramid format (Pyramid's default).
+    pub fn salt(mut self, salt: impl Into<Salt>) -> Self {
+        self.salt = Some(salt.into());
+        self
+    }
+
+    /// The cookie's name. Default: `"session"`. The native format binds the name into the
+    /// signature, so renaming the cookie ends existing sessions.
+    pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
+        self.cookie_name = name.into();
+        self
+    }
+
+    /// The cookie's `Path`. Default: `"/"`; `None` omits the attribute.
+    pub fn path(mut self, path: impl Into<Option<String>>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    /// The cookie's `Domain`. Default: none (the cookie goes only to the host that set it).
+    pub fn domain(mut self, domain: impl Into<Option<String>>) -> Self {
+        self.domain = domain.into();
+        self
+    }
+
+    /// The cookie's `Max-Age`, whole seconds. Default: none, a browser-session cookie. It slides
+    /// with every re-issue. It does not limit the session on the server: that is `timeout`'s job.
+    pub fn max_age(mut self, max_age: impl Into<Option<Duration>>) -> Self {
+        self.max_age = max_age.into();
+        self
+    }
+
+    /// The `Secure` attribute. Default: `true`. Browsers still send `Secure` cookies to
+    /// `http://localhost`; turn it off only for plain-HTTP development on another host.
+    pub fn secure(mut self, secure: bool) -> Self {
+        self.secure = secure;
+        self
+    }
+
+    /// The `HttpOnly` attribute, which hides the cookie from scripts. Default: `true`.
+    pub fn http_only(mut self, http_only: bool) -> Self {
+        self.http_only = http_only;
+        self
+    }
+
+    /// The `SameSite` attribute. Default: [`SameSite::Lax`]; `None` (the Rust value, not
+    /// [`SameSite::None`]) omits the attribute.
+    pub fn same_site(mut self, same_site: impl Into<Option<SameSite>>) -> Self {
+        self.same_site = same_site.into();
+        self
+    }
+
+    /// Idle timeout, checked on the server against the signed `accessed` stamp: a session idle
+    /// for longer loads as empty. Default: 1200 s (Pyramid's); `None` never expires.
+    pub fn timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.timeout = timeout.into();
+        self
+    }
+
+    /// How old a cookie must be before a mere read re-sends it with a fresh `accessed` stamp,
+    /// so that active readers are not logged out by the timeout. Default: 120 s; `Some(0)` is
+    /// Pyramid's default (re-send on every read in a new second); `None` never re-sends on reads.
+    /// Must be shorter than `timeout`.
+    pub fn reissue_time(mut self, reissue_time: impl Into<Option<Duration>>) -> Self {
+        self.reissue_time = reissue_time.into();
+        self
+    }
+
+    /// An absolute cap on a session's age, measured from `created`, whatever the activity.
+    /// Default: none (as in Pyramid). A session past it loads as a new one.
+    pub fn max_lifetime(mut self, max_lifetime: impl Into<Option<Duration>>) -> Self {
+        self.max_lifetime = max_lifetime.into();
+        self
+    }
+
+    /// How far in the future a native cookie's timestamps may be (clock skew between servers)
+    /// before it is refused. Default: 60 s. Pyramid cookies are never refused for this, as in
+    /// Pyramid.
+    pub fn max_clock_skew(mut self, skew: Duration) -> Self {
+        self.max_clock_skew = skew;
+        self
+    }
+
+    /// Whether an error response (status 5xx) still carries the session cookie (Pyramid's
+    /// `set_on_exception`). Default: `true`, as Pyramid.
+    pub fn set_on_error(mut self, set_on_error: bool) -> Self {
+        self.set_on_error = set_on_error;
+        self
+    }
+
+    /// The largest `Set-Cookie` header value (name, value and attributes) that may be sent, in
+    /// bytes. Default: 4096. A larger session is refused with
+    /// [`EncodeError::TooLarge`](crate::EncodeError::TooLarge) instead of being dropped by the
+    /// browser; incoming cookie values longer than this are rejected before they are decoded.
+    pub fn size_limit(mut self, bytes: usize) -> Self {
+        self.size_limit = bytes;
+        self
+    }
+
+    /// The clock the adapters read the time from. Default: the system clock. Tests use a
+    /// [`ManualClock`](crate::ManualClock).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Checks the configuration, derives the keys and builds the factory.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the first problem found.
+    pub fn build(self) -> Result<CookieSessionFactory, ConfigError> {
+        if !is_valid_cookie_name(&self.cookie_name) {
+            return Err(ConfigError::InvalidCookieName(self.cookie_name));
+        }
+        for (attribute, value) in [("path", &self.path), ("domain", &self.domain)] {
+            if value.as_deref().is_some_and(|v| !is_valid_attribute(v)) {
+                return Err(ConfigError::InvalidAttribute { attribute });
+            }
+        }
+        if self.same_site == Some(SameSite::None) && !self.secure {
+            return Err(ConfigError::SameSiteNoneWithoutSecure);
+        }
+        if let (Some(reissue), Some(timeout)) = (self.reissue_time, self.timeout) {
+            if reissue >= timeout && !timeout.is_zero() {
+                return Err(ConfigError::ReissueNotBelowTimeout {
+                    reissue: reissue.as_secs(),
+                    timeout: timeout.as_secs(),
+                });
+            }
+        }
+        if self.size_limit < MIN_SIZE_LIMIT {
+            return Err(ConfigError::SizeLimitTooSmall {
+                limit: self.size_limit,
+                min: MIN_SIZE_LIMIT,
+            });
+        }
+        CookieSessionFactory::from_config(self)
+    }
+}
+
+/// The cookie attributes after the value, rendered once with the `cookie` crate.
+pub(crate) fn render_attributes(config: &CookieSessionConfig) -> String {
+    let mut template = cookie::Cookie::new(config.cookie_name.clone(), "");
+    if let Some(path) = &config.path {
+        template.set_path(path.clone());
+    }
+    if let Some(domain) = &config.domain {
+        template.set_domain(domain.clone());
+    }
+    if let Some(max_age) = config.max_age {
+        let secs = i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX);
+        template.set_max_age(cookie::time::Duration::seconds(secs));
+    }
+    template.set_secure(config.secure);
+    template.set_http_only(config.http_only);
+    template.set_same_site(config.same_site.map(|s| match s {
+        SameSite::Strict => cookie::SameSite::Strict,
+        SameSite::Lax => cookie::SameSite::Lax,
+        SameSite::None => cookie::SameSite::None,
+    }));
+    let rendered = template.to_string();
+    // `name=` comes first; everything after it is the attribute list.
+    rendered[config.cookie_name.len() + 1..].to_owned()
+}

@@ -1,0 +1,441 @@
+//! [`CookieSessionFactory`]: turns a request's cookie into a [`Session`] and a finished session
+//! into a `Set-Cookie` header (or nothing).
+//!
+//! The session rules live here, the same for every wire format: the idle `timeout`, the absolute
+//! lifetime, clock skew, `reissue_time`, rotation to the primary key, and the size limit.
+
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use serde_json::{Map, Value};
+
+use crate::config::{CookieSessionConfig, render_attributes};
+use crate::error::{ConfigError, DecodeError, EncodeError};
+use crate::format::{Codec, Decoded, Format, Stamp};
+use crate::header::{MAX_CANDIDATES, SetCookie, cookie_values};
+use crate::keys::{KeyRing, Salt};
+use crate::session::{Origin, Session};
+use crate::time::{Clock, UnixTime};
+
+/// Creates sessions from cookies and cookies from sessions. Cheap to clone (one `Arc`), shared
+/// by every request and thread.
+///
+/// ```
+/// use cookie_session::{CookieSessionFactory, Secret, UnixTime};
+///
+/// let factory = CookieSessionFactory::new(Secret::generate())?;
+/// let now = UnixTime::from_secs(1_700_000_000);
+///
+/// // First request: no cookie, a new session; writing to it produces a Set-Cookie.
+/// let mut session = factory.load(None, now);
+/// session.insert("username", "john")?;
+/// let set_cookie = factory.finish(&session, now)?.unwrap();
+///
+/// // Next request: the browser sends the value back.
+/// let session = factory.load(Some(set_cookie.value()), now);
+/// assert_eq!(session.get::<String>("username")?.as_deref(), Some("john"));
+/// // Only read, within the reissue time: nothing to send.
+/// assert!(factory.finish(&session, now)?.is_none());
+///
+/// // A tampered cookie gives a new session and says why.
+/// let mut tampered = set_cookie.value().to_owned();
+/// tampered.insert(10, 'A');
+/// let session = factory.load(Some(&tampered), now);
+/// assert!(session.is_new());
+/// assert!(session.load_error().is_some());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct CookieSessionFactory {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    codec: ArcSwap<Codec>,
+    format: Format,
+    salt: Option<Salt>,
+    cookie_name: String,
+    attributes: String,
+    timeout: Option<f64>,
+    reissue_time: Option<f64>,
+    max_lifetime: Option<f64>,
+    max_clock_skew: f64,
+    set_on_error: bool,
+    size_limit: usize,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for CookieSessionFactory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let inner = &self.inner;
+        f.debug_struct("CookieSessionFactory")
+            .field("format", &inner.format)
+            .field("cookie_name", &inner.cookie_name)
+            .field("attributes", &inner.attributes)
+            .field("timeout", &inner.timeout)
+            .field("reissue_time", &inner.reissue_time)
+            .field("max_lifetime", &inner.max_lifetime)
+            .field("set_on_error", &inner.set_on_error)
+            .field("size_limit", &inner.size_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A cookie that verified and is within its time limits, as [`CookieSessionFactory::verify`]
+/// returns it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifiedCookie {
+    /// The session state.
+    pub state: Map<String, Value>,
+    /// When the session was created.
+    pub created: UnixTime,
+    /// When the cookie was last issued.
+    pub accessed: UnixTime,
+    /// Which key of the ring verified it (0 = primary).
+    pub key_index: usize,
+}
+
+impl CookieSessionFactory {
+    /// A builder with the safe defaults, signing with `keys` (a [`KeyRing`] or a single
+    /// [`Secret`](crate::Secret)).
+    pub fn builder(keys: impl Into<KeyRing>) -> CookieSessionConfig {
+        CookieSessionConfig::new(keys.into())
+    }
+
+    /// A factory with every default and one secret.
+    ///
+    /// # Errors
+    /// [`ConfigError::SecretTooShort`] for a secret under 32 bytes.
+    pub fn new(keys: impl Into<KeyRing>) -> Result<Self, ConfigError> {
+        Self::builder(keys).build()
+    }
+
+    pub(crate) fn from_config(config: CookieSessionConfig) -> Result<Self, ConfigError> {
+        let codec = Codec::build(
+            config.format,
+            &config.keys,
+            config.salt.as_ref(),
+            &config.cookie_name,
+        )?;
+        let attributes = render_attributes(&config);
+        let secs = |d: std::time::Duration| d.as_secs_f64();
+        Ok(Self {
+            inner: Arc::new(Inner {
+                codec: ArcSwap::from_pointee(codec),
+                format: config.format,
+                salt: config.salt,
+                cookie_name: config.cookie_name,
+                attributes,
+                timeout: config.timeout.map(secs),
+                reissue_time: config.reissue_time.map(secs),
+                max_lifetime: config.max_lifetime.map(secs),
+                max_clock_skew: secs(config.max_clock_skew),
+                set_on_error: config.set_on_error,
+                size_limit: config.size_limit,
+                clock: config.clock,
+            }),
+        })
+    }
+
+    /// The cookie's name.
+    #[must_use]
+    pub fn cookie_name(&self) -> &str {
+        &self.inner.cookie_name
+    }
+
+    /// The wire format.
+    #[must_use]
+    pub fn format(&self) -> Format {
+        self.inner.format
+    }
+
+    /// The current time from the configured clock.
+    #[must_use]
+    pub fn now(&self) -> UnixTime {
+        self.inner.clock.now()
+    }
+
+    /// Whether responses with a 5xx status still carry the cookie.
+    #[must_use]
+    pub fn set_on_error(&self) -> bool {
+        self.inner.set_on_error
+    }
+
+    /// Swaps in a new key ring without a restart: requests already running finish with the old
+    /// keys, later ones use the new. On error the old ring stays in use.
+    ///
+    /// # Errors
+    /// Whatever building the keys for this format reports (e.g. a short secret).
+    ///
+    /// ```
+    /// use cookie_session::{CookieSessionFactory, KeyRing, Secret, UnixTime};
+    /// let (old, new) = (Secret::generate(), Secret::generate());
+    /// let factory = CookieSessionFactory::new(old.clone())?;
+    /// let now = UnixTime::from_secs(1_700_000_000);
+    /// let mut session = factory.load(None, now);
+    /// session.insert("n", 1)?;
+    /// let cookie = factory.finish(&session, now)?.unwrap();
+    ///
+    /// // Promote a new key; the old one still verifies, and its cookies are re-issued.
+    /// factory.replace_keys(KeyRing::new(new).with_verify_only(old))?;
+    /// let session = factory.load(Some(cookie.value()), now);
+    /// assert_eq!(session.key_index(), Some(1));
+    /// assert!(factory.finish(&session, now)?.is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn replace_keys(&self, keys: KeyRing) -> Result<(), ConfigError> {
+        let inner = &self.inner;
+        let codec = Codec::build(inner.format, &keys, inner.salt.as_ref(), &inner.cookie_name)?;
+        inner.codec.store(Arc::new(codec));
+        Ok(())
+    }
+
+    /// Verifies one cookie value and applies the time rules, without making a session: what the
+    /// CLI's `decode` prints.
+    ///
+    /// # Errors
+    /// Why the cookie is not usable.
+    pub fn verify(&self, value: &str, now: UnixTime) -> Result<VerifiedCookie, DecodeError> {
+        let decoded = self.decode_checked(value, now).map_err(|(e, _)| e)?;
+        Ok(VerifiedCookie {
+            created: UnixTime::from_secs_f64(decoded.created).unwrap_or(UnixTime::from_secs(0)),
+            accessed: UnixTime::from_secs_f64(decoded.accessed).unwrap_or(UnixTime::from_secs(0)),
+            state: decoded.state,
+            key_index: decoded.key_index,
+        })
+    }
+
+    /// Verifies and applies the time rules. An expired cookie still returns what it decoded,
+    /// because an expired session keeps its timestamps (as in Pyramid).
+    fn decode_checked(
+        &self,
+        value: &str,
+        now: UnixTime,
+    ) -> Result<Decoded, (DecodeError, Option<Decoded>)> {
+        let inner = &self.inner;
+        if value.len() > inner.size_limit {
+            return Err((
+                DecodeError::TooLong {
+                    len: value.len(),
+                    limit: inner.size_limit,
+                },
+                None,
+            ));
+        }
+        let codec = inner.codec.load();
+        let decoded = codec.decode(value).map_err(|e| (e, None))?;
+        let now = now.as_secs_f64();
+        if codec.refuses_future_stamps()
+            && decoded.created.max(decoded.accessed) > now + inner.max_clock_skew
+        {
+            return Err((DecodeError::NotYetValid, None));
+        }
+        if inner
+            .max_lifetime
+            .is_some_and(|cap| now - decoded.created > cap)
+        {
+            return Err((DecodeError::LifetimeExceeded, None));
+        }
+        if inner
+            .timeout
+            .is_some_and(|timeout| now - decoded.accessed > timeout)
+        {
+            return Err((DecodeError::Expired, Some(decoded)));
+        }
+        Ok(decoded)
+    }
+
+    /// The session for a request whose cookie value (if any) is `cookie_value`.
+    ///
+    /// Never fails: a missing or bad cookie gives a new session, with the reason in
+    /// [`Session::load_error`] and a `tracing` event at debug level.
+    #[must_use]
+    pub fn load(&self, cookie_value: Option<&str>, now: UnixTime) -> Session {
+        match cookie_value {
+            None => self.new_session(now, None),
+            Some(value) => self
+                .load_value(value, now)
+                .unwrap_or_else(|e| self.new_session(now, Some(e))),
+        }
+    }
+
+    /// The session for a request, from its `Cookie` header(s): finds this factory's cookie among
+    /// the others. When a browser sends several cookies of the same name (set for different paths
+    /// or domains), the first that verifies wins; at most four are tried.
+    ///
+    /// ```
+    /// # use cookie_session::{CookieSessionFactory, Secret, UnixTime};
+    /// # let factory = CookieSessionFactory::new(Secret::generate())?;
+    /// # let now = UnixTime::from_secs(1_700_000_000);
+    /// let session = factory.load_from_cookie_headers(["theme=dark; session=garbage"], now);
+    /// assert!(session.is_new());
+    /// assert_eq!(session.load_error().unwrap().code(), "malformed");
+    /// # Ok::<(), cookie_session::ConfigError>(())
+    /// ```
+    #[must_use]
+    pub fn load_from_cookie_headers<'a>(
+        &self,
+        headers: impl IntoIterator<Item = &'a str>,
+        now: UnixTime,
+    ) -> Session {
+        let name = self.cookie_name();
+        let mut first_error = None;
+        let candidates = headers
+            .into_iter()
+            .flat_map(|header| cookie_values(header, name))
+            .take(MAX_CANDIDATES);
+        for value in candidates {
+            match self.load_value(value, now) {
+                Ok(session) => return session,
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+        self.new_session(now, first_error)
+    }
+
+    /// A session from one cookie value, or why there is none. An expired cookie still makes a
+    /// session: empty, not new, with the old timestamps (Pyramid's rule).
+    fn load_value(&self, value: &str, now: UnixTime) -> Result<Session, DecodeError> {
+        let (decoded, load_error) = match self.decode_checked(value, now) {
+            Ok(decoded) => (decoded, None),
+            Err((DecodeError::Expired, Some(mut decoded))) => {
+                decoded.state.clear();
+                tracing::debug!(reason = "expired", "session cookie expired");
+                (decoded, Some(DecodeError::Expired))
+            }
+            Err((error, _)) => {
+                tracing::debug!(reason = error.code(), detail = %error, "session cookie rejected");
+                return Err(error);
+            }
+        };
+        let rotate = decoded.key_index > 0 && load_error.is_none();
+        if rotate {
+            tracing::debug!(
+                key_index = decoded.key_index,
+                "session cookie verified with a verify-only key; re-issuing under the primary"
+            );
+        }
+        Ok(Session::from_origin(Origin {
+            reissue_due: self.reissue_due(decoded.accessed, now),
+            state: decoded.state,
+            created: decoded.created,
+            renewed: decoded.accessed,
+            is_new: false,
+            load_error,
+            key_index: Some(decoded.key_index),
+            rotate,
+        }))
+    }
+
+    fn new_session(&self, now: UnixTime, load_error: Option<DecodeError>) -> Session {
+        let now_secs = now.as_secs_f64();
+        Session::from_origin(Origin {
+            state: Map::new(),
+            created: now_secs,
+            renewed: now_secs,
+            is_new: true,
+            load_error,
+            key_index: None,
+            reissue_due: self.reissue_due(now_secs, now),
+            rotate: false,
+        })
+    }
+
+    /// Pyramid's rule: `int(now) - accessed > reissue_time`.
+    fn reissue_due(&self, accessed: f64, now: UnixTime) -> bool {
+        self.inner
+            .reissue_time
+            .is_some_and(|reissue| now.whole_secs() as f64 - accessed > reissue)
+    }
+
+    /// The `Set-Cookie` this session needs at the end of the request, if any.
+    ///
+    /// A cookie is written when the session changed, when it verified under a verify-only key
+    /// (rotation), or when it was read after `reissue_time`. Otherwise `Ok(None)`: an untouched
+    /// session costs nothing.
+    ///
+    /// # Errors
+    /// [`EncodeError::TooLarge`] when the header would exceed the size limit: never a cookie that
+    /// the browser would silently drop.
+    pub fn finish(
+        &self,
+        session: &Session,
+        now: UnixTime,
+    ) -> Result<Option<SetCookie>, EncodeError> {
+        let Some(reason) = session.write_reason() else {
+            return Ok(None);
+        };
+        let accessed = if session.was_accessed() {
+            Stamp::Whole(now.whole_secs())
+        } else {
+            Stamp::Exact(session.renewed_secs())
+        };
+        let inner = &self.inner;
+        let value = inner.codec.load().encode(
+            session.state_unaccessed(),
+            session.created_secs(),
+            accessed,
+        )?;
+        let set_cookie = SetCookie::new(&inner.cookie_name, &value, &inner.attributes);
+        if set_cookie.len() > inner.size_limit {
+            let error = EncodeError::TooLarge {
+                size: set_cookie.len(),
+                limit: inner.size_limit,
+            };
+            tracing::error!(
+                size = set_cookie.len(),
+                limit = inner.size_limit,
+                "session cookie too large; not sent"
+            );
+            return Err(error);
+        }
+        tracing::trace!(?reason, "session cookie issued");
+        Ok(Some(set_cookie))
+    }
+
+    /// [`finish`](Self::finish) for a response with HTTP status `status`: with `set_on_error`
+    /// off, a 5xx response gets no cookie.
+    ///
+    /// # Errors
+    /// As [`finish`](Self::finish).
+    pub fn finish_for_status(
+        &self,
+        session: &Session,
+        status: u16,
+        now: UnixTime,
+    ) -> Result<Option<SetCookie>, EncodeError> {
+        if status >= 500 && !self.inner.set_on_error {
+            return Ok(None);
+        }
+        self.finish(session, now)
+    }
+
+    /// Seals `state` into a cookie value with the primary key, with explicit timestamps: what
+    /// the CLI's `encode` prints. `accessed` is written as whole seconds.
+    ///
+    /// # Errors
+    /// [`EncodeError::TooLarge`] when the resulting `Set-Cookie` would exceed the size limit.
+    pub fn encode_value(
+        &self,
+        state: &Map<String, Value>,
+        created: UnixTime,
+        accessed: UnixTime,
+    ) -> Result<String, EncodeError> {
+        let inner = &self.inner;
+        let value = inner.codec.load().encode(
+            state,
+            created.as_secs_f64(),
+            Stamp::Whole(accessed.whole_secs()),
+        )?;
+        let size = inner.cookie_name.len() + 1 + value.len() + inner.attributes.len();
+        if size > inner.size_limit {
+            return Err(EncodeError::TooLarge {
+                size,
+                limit: inner.size_limit,
+            });
+        }
+        Ok(value)
+    }
+}

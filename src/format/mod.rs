@@ -1,0 +1,212 @@
+//! Wire formats: how a session becomes a cookie value and back.
+//!
+//! * [`Format::Signed`]: the native envelope, HMAC-SHA256 (the default).
+//! * [`Format::Pyramid`]: byte-compatible with Pyramid's `SignedCookieSessionFactory`.
+//!
+//! Each format only turns (state, timestamps) into a value and back, verifying before it parses.
+//! The session rules (timeout, reissue, lifetime) live in the factory and are the same for all.
+
+pub(crate) mod base64url;
+pub(crate) mod native;
+pub(crate) mod pyjson;
+pub(crate) mod pyramid;
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde_json::{Map, Value};
+
+use crate::error::{ConfigError, DecodeError, EncodeError};
+use crate::keys::{KeyRing, Salt};
+
+/// Which wire format a factory reads and writes.
+///
+/// ```
+/// use cookie_session::{Format, PyramidHash};
+/// assert_eq!(Format::default(), Format::Signed);
+/// let pyramid = Format::Pyramid(PyramidHash::Sha512);
+/// assert_eq!(pyramid.to_string(), "pyramid (sha512)");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Format {
+    /// The native envelope, signed with HMAC-SHA256 (suite `0x01`). Readable by the client
+    /// (it is base64 of JSON), but not forgeable. The default.
+    #[default]
+    Signed,
+    /// Pyramid's `SignedCookieSessionFactory` format with the given HMAC hash
+    /// (Pyramid's default is SHA-512).
+    Pyramid(PyramidHash),
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Signed => f.write_str("native signed"),
+            Self::Pyramid(hash) => write!(f, "pyramid ({hash})"),
+        }
+    }
+}
+
+/// The HMAC hash of a Pyramid cookie (Pyramid's `hashalg`).
+///
+/// ```
+/// use cookie_session::PyramidHash;
+/// assert_eq!("sha256".parse::<PyramidHash>(), Ok(PyramidHash::Sha256));
+/// assert_eq!(PyramidHash::default(), PyramidHash::Sha512);
+/// assert!("sha3_256".parse::<PyramidHash>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum PyramidHash {
+    /// MD5 (16-byte signature). Only for reading old deployments; HMAC-MD5 is still unforgeable
+    /// in practice, but prefer SHA-2.
+    Md5,
+    /// SHA-1 (20 bytes).
+    Sha1,
+    /// SHA-224 (28 bytes).
+    Sha224,
+    /// SHA-256 (32 bytes).
+    Sha256,
+    /// SHA-384 (48 bytes).
+    Sha384,
+    /// SHA-512 (64 bytes), Pyramid's default.
+    #[default]
+    Sha512,
+}
+
+impl PyramidHash {
+    /// Pyramid's (hashlib's) name for the algorithm.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Md5 => "md5",
+            Self::Sha1 => "sha1",
+            Self::Sha224 => "sha224",
+            Self::Sha256 => "sha256",
+            Self::Sha384 => "sha384",
+            Self::Sha512 => "sha512",
+        }
+    }
+
+    /// Length of the signature in bytes.
+    #[must_use]
+    pub fn digest_len(self) -> usize {
+        match self {
+            Self::Md5 => 16,
+            Self::Sha1 => 20,
+            Self::Sha224 => 28,
+            Self::Sha256 => 32,
+            Self::Sha384 => 48,
+            Self::Sha512 => 64,
+        }
+    }
+}
+
+impl fmt::Display for PyramidHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The error of parsing a [`PyramidHash`] from an unknown name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unsupported hash {0:?}: expected md5, sha1, sha224, sha256, sha384 or sha512")]
+pub struct UnknownHash(pub String);
+
+impl FromStr for PyramidHash {
+    type Err = UnknownHash;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Ok(match name.to_ascii_lowercase().as_str() {
+            "md5" => Self::Md5,
+            "sha1" => Self::Sha1,
+            "sha224" => Self::Sha224,
+            "sha256" => Self::Sha256,
+            "sha384" => Self::Sha384,
+            "sha512" => Self::Sha512,
+            _ => return Err(UnknownHash(name.to_owned())),
+        })
+    }
+}
+
+/// What a format recovered from a cookie whose signature verified.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Decoded {
+    pub(crate) state: Map<String, Value>,
+    pub(crate) created: f64,
+    pub(crate) accessed: f64,
+    /// Position in the key ring of the key that verified the cookie.
+    pub(crate) key_index: usize,
+}
+
+/// The `accessed` stamp to write. Pyramid writes `int(now)` after any access, but the float it
+/// read when a session is only re-sent (`changed()` without access), and the vectors pin both.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Stamp {
+    Whole(i64),
+    Exact(f64),
+}
+
+impl Stamp {
+    /// Whole seconds, clamped to the range of an unsigned header field.
+    pub(crate) fn whole_secs(self) -> u64 {
+        match self {
+            Self::Whole(secs) => secs.max(0) as u64,
+            Self::Exact(secs) => secs.max(0.0).floor() as u64,
+        }
+    }
+}
+
+/// A format with its keys derived: ready to decode and encode.
+pub(crate) enum Codec {
+    Native(native::NativeCodec),
+    Pyramid(pyramid::PyramidCodec),
+}
+
+impl Codec {
+    pub(crate) fn build(
+        format: Format,
+        ring: &KeyRing,
+        salt: Option<&Salt>,
+        cookie_name: &str,
+    ) -> Result<Self, ConfigError> {
+        ring.check_duplicates()?;
+        Ok(match format {
+            Format::Signed => Self::Native(native::NativeCodec::new(
+                ring,
+                salt,
+                cookie_name,
+                native::Suite::Signed,
+            )?),
+            Format::Pyramid(hash) => Self::Pyramid(pyramid::PyramidCodec::new(ring, salt, hash)),
+        })
+    }
+
+    /// Verifies and parses a cookie value. No time rules: those are the factory's.
+    pub(crate) fn decode(&self, value: &str) -> Result<Decoded, DecodeError> {
+        match self {
+            Self::Native(codec) => codec.decode(value),
+            Self::Pyramid(codec) => codec.decode(value),
+        }
+    }
+
+    /// Seals a session into a cookie value with the primary key.
+    pub(crate) fn encode(
+        &self,
+        state: &Map<String, Value>,
+        created: f64,
+        accessed: Stamp,
+    ) -> Result<String, EncodeError> {
+        match self {
+            Self::Native(codec) => codec.encode(state, created, accessed),
+            Self::Pyramid(codec) => Ok(codec.encode(state, created, accessed)),
+        }
+    }
+
+    /// Whether cookies stamped in the future are refused. Pyramid has no such rule, and a port
+    /// must accept what Pyramid accepts.
+    pub(crate) fn refuses_future_stamps(&self) -> bool {
+        matches!(self, Self::Native(_))
+    }
+}

@@ -1,0 +1,246 @@
+//! Pyramid's `SignedCookieSessionFactory` format (WebOb `SignedSerializer` + `JSONSerializer`).
+//!
+//! ```text
+//! cookie value = base64url_nopad(HMAC-<hash>(salt ‖ secret, payload) ‖ payload)
+//! payload      = json.dumps([accessed, created, state])
+//! ```
+//!
+//! There is no key id, so with a key ring each key is tried in turn (primary first), each with a
+//! constant-time comparison. Cookies written here are byte-identical to Pyramid's: the payload is
+//! formatted exactly like CPython's `json.dumps` (see [`super::pyjson`]).
+//!
+//! Decoding is strict where Pyramid is lenient (padding, `+`/`/`, skipped junk characters,
+//! numeric strings as timestamps, a state that is a list of pairs): Pyramid never writes such
+//! cookies, so refusing them costs no interoperability and leaves one spelling per cookie.
+
+use hmac::{Hmac, KeyInit, Mac};
+use md5::Md5;
+use serde_json::{Map, Value};
+use sha1::Sha1;
+use sha2::{Sha224, Sha256, Sha384, Sha512};
+use zeroize::Zeroizing;
+
+use super::{Decoded, PyramidHash, Stamp, base64url, pyjson};
+use crate::error::DecodeError;
+use crate::keys::{KeyRing, Origin, Salt, Secret};
+
+/// Pyramid's default salt.
+pub const DEFAULT_PYRAMID_SALT: &str = "pyramid.session.";
+
+/// A pre-keyed HMAC for one of the supported hashes. Cloned per message, never re-keyed.
+#[derive(Clone)]
+enum PyramidMac {
+    Md5(Hmac<Md5>),
+    Sha1(Hmac<Sha1>),
+    Sha224(Hmac<Sha224>),
+    Sha256(Hmac<Sha256>),
+    Sha384(Hmac<Sha384>),
+    Sha512(Hmac<Sha512>),
+}
+
+/// Runs `$body` with `$mac` bound to the inner `Hmac<_>` of whatever hash this is.
+macro_rules! with_mac {
+    ($self:expr, $mac:ident => $body:expr) => {
+        match $self {
+            PyramidMac::Md5($mac) => $body,
+            PyramidMac::Sha1($mac) => $body,
+            PyramidMac::Sha224($mac) => $body,
+            PyramidMac::Sha256($mac) => $body,
+            PyramidMac::Sha384($mac) => $body,
+            PyramidMac::Sha512($mac) => $body,
+        }
+    };
+}
+
+impl PyramidMac {
+    fn new(hash: PyramidHash, key: &[u8]) -> Self {
+        // HMAC accepts keys of any length (long ones are hashed first, as in RFC 2104).
+        fn keyed<M: KeyInit>(key: &[u8]) -> M {
+            M::new_from_slice(key).expect("HMAC accepts keys of any length")
+        }
+        match hash {
+            PyramidHash::Md5 => Self::Md5(keyed(key)),
+            PyramidHash::Sha1 => Self::Sha1(keyed(key)),
+            PyramidHash::Sha224 => Self::Sha224(keyed(key)),
+            PyramidHash::Sha256 => Self::Sha256(keyed(key)),
+            PyramidHash::Sha384 => Self::Sha384(keyed(key)),
+            PyramidHash::Sha512 => Self::Sha512(keyed(key)),
+        }
+    }
+
+    /// Appends the signature of `payload` to `out`.
+    fn sign_into(&self, payload: &[u8], out: &mut Vec<u8>) {
+        with_mac!(self.clone(), mac => {
+            let mut mac = mac;
+            mac.update(payload);
+            out.extend_from_slice(&mac.finalize().into_bytes());
+        })
+    }
+
+    /// Constant-time check of `signature` over `payload`.
+    fn verifies(&self, payload: &[u8], signature: &[u8]) -> bool {
+        with_mac!(self.clone(), mac => {
+            let mut mac = mac;
+            mac.update(payload);
+            mac.verify_slice(signature).is_ok()
+        })
+    }
+}
+
+/// The Pyramid format with its keys prepared.
+pub(crate) struct PyramidCodec {
+    hash: PyramidHash,
+    keys: Vec<PyramidMac>,
+}
+
+impl PyramidCodec {
+    pub(crate) fn new(ring: &KeyRing, salt: Option<&Salt>, hash: PyramidHash) -> Self {
+        let default_salt = Salt::from(DEFAULT_PYRAMID_SALT);
+        let salt = salt.unwrap_or(&default_salt);
+        let keys = ring
+            .secrets()
+            .iter()
+            .enumerate()
+            .map(|(index, secret)| {
+                if secret.len() < 32 {
+                    tracing::warn!(
+                        index,
+                        len = secret.len(),
+                        "a Pyramid secret shorter than 32 bytes is weak; accepted for compatibility"
+                    );
+                }
+                PyramidMac::new(hash, &webob_key(salt, secret))
+            })
+            .collect();
+        Self { hash, keys }
+    }
+
+    pub(crate) fn decode(&self, value: &str) -> Result<Decoded, DecodeError> {
+        let raw = base64url::decode(value)?;
+        let digest_len = self.hash.digest_len();
+        if raw.len() <= digest_len {
+            return Err(DecodeError::Truncated);
+        }
+        let (signature, payload) = raw.split_at(digest_len);
+        let key_index = self
+            .keys
+            .iter()
+            .position(|key| key.verifies(payload, signature))
+            .ok_or(DecodeError::BadSignature)?;
+        let (accessed, created, state): (f64, f64, Map<String, Value>) =
+            serde_json::from_slice(payload).map_err(|_| DecodeError::BadPayload)?;
+        Ok(Decoded {
+            state,
+            created,
+            accessed,
+            key_index,
+        })
+    }
+
+    pub(crate) fn encode(
+        &self,
+        state: &Map<String, Value>,
+        created: f64,
+        accessed: Stamp,
+    ) -> String {
+        let mut payload = Vec::with_capacity(128);
+        payload.push(b'[');
+        match accessed {
+            Stamp::Whole(secs) => payload.extend_from_slice(secs.to_string().as_bytes()),
+            Stamp::Exact(secs) => pyjson::write_float_repr(&mut payload, secs),
+        }
+        payload.extend_from_slice(b", ");
+        pyjson::write_float_repr(&mut payload, created);
+        payload.extend_from_slice(b", ");
+        pyjson::to_writer(&mut payload, state).expect("a JSON map always serializes into memory");
+        payload.push(b']');
+        let mut raw = Vec::with_capacity(self.hash.digest_len() + payload.len());
+        self.keys[0].sign_into(&payload, &mut raw);
+        raw.extend_from_slice(&payload);
+        base64url::encode(&raw)
+    }
+}
+
+/// The HMAC key WebOb builds: `salt ‖ secret`, where text is encoded as latin-1 when every text
+/// part fits in latin-1, and otherwise all text parts as UTF-8. Raw bytes pass through.
+pub(crate) fn webob_key(salt: &Salt, secret: &Secret) -> Zeroizing<Vec<u8>> {
+    let parts = [
+        (salt.as_bytes(), salt.origin()),
+        (secret.expose(), secret.origin()),
+    ];
+    let all_latin1 = parts.iter().all(|(bytes, origin)| {
+        *origin == Origin::Bytes || utf8_as_latin1(bytes, &mut Vec::new()).is_some()
+    });
+    let mut key = Zeroizing::new(Vec::with_capacity(salt.as_bytes().len() + secret.len()));
+    for (bytes, origin) in parts {
+        if origin == Origin::Text && all_latin1 {
+            utf8_as_latin1(bytes, &mut key);
+        } else {
+            key.extend_from_slice(bytes);
+        }
+    }
+    key
+}
+
+/// Re-encodes UTF-8 text as latin-1 into `out`; `None` if a character is above U+00FF.
+fn utf8_as_latin1(utf8: &[u8], out: &mut Vec<u8>) -> Option<()> {
+    let text = std::str::from_utf8(utf8).ok()?;
+    for c in text.chars() {
+        out.push(u8::try_from(u32::from(c)).ok()?);
+    }
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    #[test]
+    fn webob_key_rule() {
+        let key = webob_key(&Salt::from("pyramid."), &Secret::from_text("sécrèt"));
+        assert_eq!(hex(&key), "707972616d69642e73e96372e874");
+        // A character above U+00FF switches both parts to UTF-8.
+        let key = webob_key(&Salt::from("sälz."), &Secret::from_text("euro€"));
+        assert_eq!(hex(&key), "73c3a46c7a2e6575726fe282ac");
+        // Raw bytes pass through untouched.
+        let key = webob_key(
+            &Salt::from_bytes(vec![0xff]),
+            &Secret::from_bytes(vec![0xc3, 0xa9]),
+        );
+        assert_eq!(hex(&key), "ffc3a9");
+    }
+
+    #[test]
+    fn every_hash_round_trips_and_rejects_the_others() {
+        let ring = KeyRing::new(Secret::from_text("a long enough secret for the tests"));
+        let state: Map<String, Value> = serde_json::from_str(r#"{"a": [1, 2.5, "é"]}"#).unwrap();
+        let hashes = [
+            PyramidHash::Md5,
+            PyramidHash::Sha1,
+            PyramidHash::Sha224,
+            PyramidHash::Sha256,
+            PyramidHash::Sha384,
+            PyramidHash::Sha512,
+        ];
+        for hash in hashes {
+            let codec = PyramidCodec::new(&ring, None, hash);
+            let value = codec.encode(&state, 1.5, Stamp::Whole(2));
+            let decoded = codec.decode(&value).unwrap();
+            assert_eq!(
+                (decoded.state, decoded.created, decoded.accessed),
+                (state.clone(), 1.5, 2.0)
+            );
+            for other in hashes.into_iter().filter(|h| *h != hash) {
+                assert!(
+                    PyramidCodec::new(&ring, None, other)
+                        .decode(&value)
+                        .is_err()
+                );
+            }
+        }
+    }
+}

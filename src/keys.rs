@@ -1,0 +1,429 @@
+//! Master secrets and the key ring.
+//!
+//! A [`KeyRing`] holds one primary [`Secret`], which signs (or encrypts) every cookie written, and
+//! any number of verify-only secrets, newest first, which are still accepted on the way in. A
+//! cookie that verified under a verify-only secret is re-issued under the primary on the same
+//! response, so active users move to the new key by themselves and an old key can be retired
+//! once `timeout` (or `max_age`) has passed.
+//!
+//! Secrets are wiped from memory when dropped and never appear in `Debug` output or errors.
+//! The formats derive their working keys from them once, when the factory is built.
+
+use std::fmt;
+
+use base64::Engine as _;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::error::ConfigError;
+
+/// The length of the secrets that [`Secret::generate`] makes: 64 random bytes.
+pub const GENERATED_SECRET_LEN: usize = 64;
+
+/// How a secret was given. Pyramid turns text into bytes with WebOb's rule (latin-1 when both
+/// salt and secret fit, else UTF-8), so the Pyramid format needs to know.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    Text,
+    Bytes,
+}
+
+/// A master secret: key material that is zeroized on drop and redacted in `Debug`.
+///
+/// Any length is accepted here, because the Pyramid format must accept whatever secret an existing
+/// deployment uses; the native format refuses secrets shorter than 32 bytes when the factory is
+/// built ([`ConfigError::SecretTooShort`]).
+///
+/// ```
+/// use cookie_session::Secret;
+/// let secret = Secret::from_hex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")?;
+/// assert_eq!(secret.len(), 32);
+/// assert_eq!(format!("{secret:?}"), "Secret(<redacted>, 32 bytes)");
+/// assert!(Secret::from_hex("not hex").is_err());
+/// # Ok::<(), cookie_session::ConfigError>(())
+/// ```
+#[derive(Clone)]
+pub struct Secret {
+    bytes: Zeroizing<Vec<u8>>,
+    origin: Origin,
+}
+
+impl Secret {
+    /// A secret from raw bytes.
+    #[must_use]
+    pub fn from_bytes(bytes: impl Into<Vec<u8>>) -> Self {
+        Self {
+            bytes: Zeroizing::new(bytes.into()),
+            origin: Origin::Bytes,
+        }
+    }
+
+    /// A secret given as text, such as a Pyramid `secret` setting or a password-like string from
+    /// the environment. The native format uses its UTF-8 bytes; the Pyramid format applies
+    /// WebOb's text-to-bytes rule together with the salt.
+    #[must_use]
+    pub fn from_text(text: impl Into<String>) -> Self {
+        Self {
+            bytes: Zeroizing::new(text.into().into_bytes()),
+            origin: Origin::Text,
+        }
+    }
+
+    /// A secret from hexadecimal text (upper or lower case, surrounding whitespace ignored).
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidHex`] with the offending position; never the secret itself.
+    pub fn from_hex(hex: &str) -> Result<Self, ConfigError> {
+        let hex = hex.trim().as_bytes();
+        if hex.len() % 2 != 0 {
+            return Err(ConfigError::InvalidHex {
+                position: hex.len(),
+            });
+        }
+        let mut out = Zeroizing::new(Vec::with_capacity(hex.len() / 2));
+        for (i, pair) in hex.chunks_exact(2).enumerate() {
+            let high = hex_digit(pair[0]).ok_or(ConfigError::InvalidHex { position: 2 * i })?;
+            let low = hex_digit(pair[1]).ok_or(ConfigError::InvalidHex {
+                position: 2 * i + 1,
+            })?;
+            out.push(high << 4 | low);
+        }
+        Ok(Self {
+            bytes: out,
+            origin: Origin::Bytes,
+        })
+    }
+
+    /// A secret from base64 text: the URL-safe or the standard alphabet, padded or not
+    /// (surrounding whitespace ignored). [`Secret::to_base64url`] and `cookie-session keygen`
+    /// produce this form.
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidBase64`].
+    pub fn from_base64(text: &str) -> Result<Self, ConfigError> {
+        use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+        const LENIENT: GeneralPurposeConfig =
+            GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+        const URL: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, LENIENT);
+        const STANDARD: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, LENIENT);
+        let text = text.trim();
+        let bytes = URL
+            .decode(text)
+            .or_else(|_| STANDARD.decode(text))
+            .map_err(|_| ConfigError::InvalidBase64)?;
+        Ok(Self::from_bytes(bytes))
+    }
+
+    /// A secret read from the environment variable `name`, taken as text (see
+    /// [`Secret::from_text`]).
+    ///
+    /// # Errors
+    /// [`ConfigError::MissingEnvVar`] when the variable is unset, empty or not Unicode.
+    pub fn from_env(name: &str) -> Result<Self, ConfigError> {
+        match std::env::var(name) {
+            Ok(value) if !value.trim().is_empty() => Ok(Self::from_text(value.trim())),
+            _ => Err(ConfigError::MissingEnvVar {
+                name: name.to_owned(),
+            }),
+        }
+    }
+
+    /// A fresh random secret of [`GENERATED_SECRET_LEN`] bytes from the operating system.
+    ///
+    /// # Panics
+    /// If the operating system's random number generator fails; [`Secret::try_generate`] is the
+    /// fallible twin.
+    #[must_use]
+    pub fn generate() -> Self {
+        Self::try_generate().expect("the operating system's random number generator failed")
+    }
+
+    /// A fresh random secret of [`GENERATED_SECRET_LEN`] bytes from the operating system.
+    ///
+    /// # Errors
+    /// [`ConfigError::RandomUnavailable`] if the operating system's generator fails.
+    pub fn try_generate() -> Result<Self, ConfigError> {
+        let mut bytes = Zeroizing::new(vec![0u8; GENERATED_SECRET_LEN]);
+        getrandom::fill(&mut bytes).map_err(|_| ConfigError::RandomUnavailable)?;
+        Ok(Self {
+            bytes,
+            origin: Origin::Bytes,
+        })
+    }
+
+    /// The secret as unpadded base64url text, the form `cookie-session keygen` prints and
+    /// [`Secret::from_base64`] reads. Handle the result as carefully as the secret.
+    #[must_use]
+    pub fn to_base64url(&self) -> Zeroizing<String> {
+        Zeroizing::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&*self.bytes))
+    }
+
+    /// Length in bytes.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Whether the secret has no bytes at all.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    pub(crate) fn expose(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    pub(crate) fn origin(&self) -> Origin {
+        self.origin
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret(<redacted>, {} bytes)", self.bytes.len())
+    }
+}
+
+/// Compares in constant time, so that checking a ring for duplicates leaks nothing.
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes.as_slice().ct_eq(other.bytes.as_slice()).into()
+    }
+}
+
+impl Eq for Secret {}
+
+fn hex_digit(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// One primary secret that signs, plus verify-only secrets (newest first) that are still accepted.
+///
+/// ```
+/// use cookie_session::{KeyRing, Secret};
+/// let new = Secret::generate();
+/// let old = Secret::generate();
+/// let ring = KeyRing::new(new).with_verify_only(old);
+/// assert_eq!(ring.len(), 2);
+/// // Debug output never shows key material.
+/// assert!(format!("{ring:?}").contains("<redacted>"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyRing {
+    secrets: Vec<Secret>,
+}
+
+impl KeyRing {
+    /// A ring with a single (primary) secret.
+    #[must_use]
+    pub fn new(primary: Secret) -> Self {
+        Self {
+            secrets: vec![primary],
+        }
+    }
+
+    /// Adds a verify-only secret after the ones already in the ring. Call it newest first.
+    #[must_use]
+    pub fn with_verify_only(mut self, secret: Secret) -> Self {
+        self.secrets.push(secret);
+        self
+    }
+
+    /// A ring from secrets in order: the first is the primary, the rest verify only.
+    ///
+    /// # Errors
+    /// [`ConfigError::EmptyKeyRing`] for no secrets; [`ConfigError::DuplicateKey`] when a secret
+    /// appears twice.
+    pub fn from_secrets(secrets: impl IntoIterator<Item = Secret>) -> Result<Self, ConfigError> {
+        let secrets: Vec<Secret> = secrets.into_iter().collect();
+        if secrets.is_empty() {
+            return Err(ConfigError::EmptyKeyRing);
+        }
+        let ring = Self { secrets };
+        ring.check_duplicates()?;
+        Ok(ring)
+    }
+
+    /// The primary secret, which signs every cookie written.
+    #[must_use]
+    pub fn primary(&self) -> &Secret {
+        &self.secrets[0]
+    }
+
+    /// All secrets, primary first.
+    #[must_use]
+    pub fn secrets(&self) -> &[Secret] {
+        &self.secrets
+    }
+
+    /// Number of secrets (always at least one).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.secrets.len()
+    }
+
+    /// Always `false`: a ring has a primary secret. Present for API symmetry with `len`.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.secrets.is_empty()
+    }
+
+    /// Rejects empty and repeated secrets.
+    pub(crate) fn check_duplicates(&self) -> Result<(), ConfigError> {
+        for (index, secret) in self.secrets.iter().enumerate() {
+            if secret.is_empty() {
+                return Err(ConfigError::EmptySecret { index });
+            }
+            if let Some(first) = self.secrets[..index].iter().position(|s| s == secret) {
+                return Err(ConfigError::DuplicateKey {
+                    first,
+                    second: index,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+impl From<Secret> for KeyRing {
+    fn from(primary: Secret) -> Self {
+        Self::new(primary)
+    }
+}
+
+/// A salt (Pyramid) or purpose (native format): a per-application label that is mixed into every
+/// signature, so two applications sharing a secret cannot accept each other's cookies.
+///
+/// Text and bytes are kept apart because Pyramid encodes text salts with WebOb's rule.
+///
+/// ```
+/// use cookie_session::Salt;
+/// let from_text: Salt = "myapp/session".into();
+/// let from_bytes = Salt::from_bytes(b"myapp/session".to_vec());
+/// assert_eq!(from_text.as_bytes(), from_bytes.as_bytes());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Salt {
+    bytes: Vec<u8>,
+    origin: Origin,
+}
+
+impl fmt::Debug for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Origin::Text => "Text",
+            Origin::Bytes => "Bytes",
+        })
+    }
+}
+
+impl Salt {
+    /// A salt given as text.
+    #[must_use]
+    pub fn from_text(text: impl Into<String>) -> Self {
+        Self {
+            bytes: text.into().into_bytes(),
+            origin: Origin::Text,
+        }
+    }
+
+    /// A salt given as raw bytes (used as they are, in every format).
+    #[must_use]
+    pub fn from_bytes(bytes: impl Into<Vec<u8>>) -> Self {
+        Self {
+            bytes: bytes.into(),
+            origin: Origin::Bytes,
+        }
+    }
+
+    /// The salt's bytes (UTF-8 for text).
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    pub(crate) fn origin(&self) -> Origin {
+        self.origin
+    }
+}
+
+impl From<&str> for Salt {
+    fn from(text: &str) -> Self {
+        Self::from_text(text)
+    }
+}
+
+impl From<String> for Salt {
+    fn from(text: String) -> Self {
+        Self::from_text(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_errors_name_the_position_not_the_secret() {
+        let err = Secret::from_hex("00zz").unwrap_err();
+        assert_eq!(err, ConfigError::InvalidHex { position: 2 });
+        assert!(!err.to_string().contains("zz"));
+        assert_eq!(
+            Secret::from_hex("abc").unwrap_err(),
+            ConfigError::InvalidHex { position: 3 }
+        );
+        assert_eq!(Secret::from_hex("0A0b").unwrap().expose(), &[10, 11]);
+    }
+
+    #[test]
+    fn base64_accepts_both_alphabets_and_padding() {
+        let a = Secret::from_base64("-_8=").unwrap();
+        let b = Secret::from_base64("+/8").unwrap();
+        assert_eq!(a.expose(), b.expose());
+        assert_eq!(a.expose(), &[0xfb, 0xff]);
+        assert!(Secret::from_base64("!!").is_err());
+    }
+
+    #[test]
+    fn generated_secrets_round_trip_through_base64url() {
+        let s = Secret::generate();
+        assert_eq!(s.len(), GENERATED_SECRET_LEN);
+        let back = Secret::from_base64(&s.to_base64url()).unwrap();
+        assert_eq!(s, back);
+        assert_ne!(s, Secret::generate());
+    }
+
+    #[test]
+    fn ring_rejects_duplicates_and_empty() {
+        let a = Secret::from_text("a".repeat(40));
+        let b = Secret::from_text("b".repeat(40));
+        assert_eq!(
+            KeyRing::from_secrets([a.clone(), b, a]).unwrap_err(),
+            ConfigError::DuplicateKey {
+                first: 0,
+                second: 2
+            }
+        );
+        assert_eq!(
+            KeyRing::from_secrets([]).unwrap_err(),
+            ConfigError::EmptyKeyRing
+        );
+        assert_eq!(
+            KeyRing::from_secrets([Secret::from_bytes(vec![])]).unwrap_err(),
+            ConfigError::EmptySecret { index: 0 }
+        );
+    }
+
+    #[test]
+    fn debug_never_shows_bytes() {
+        let s = Secret::from_text("hunter2-hunter2-hunter2-hunter2-x");
+        let ring = KeyRing::new(s.clone());
+        assert!(!format!("{s:?}{ring:?}").contains("hunter2"));
+    }
+}

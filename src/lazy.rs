@@ -1,0 +1,208 @@
+//! [`LazySession`]: the per-request handle the framework adapters share.
+//!
+//! It holds the request's `Cookie` header and decodes it on first use, at most once, so a handler
+//! that never touches the session pays nothing for it. After the handler, the adapter calls
+//! [`LazySession::finish`] and appends the `Set-Cookie` it returns. Writing a new adapter for
+//! another framework takes the same three steps.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::{DecodeError, EncodeError};
+use crate::factory::CookieSessionFactory;
+use crate::header::SetCookie;
+use crate::session::Session;
+
+/// A request's session, decoded lazily. Clones share the same session.
+///
+/// ```
+/// use cookie_session::{CookieSessionFactory, LazySession, Secret};
+/// let factory = CookieSessionFactory::new(Secret::generate())?;
+///
+/// // Request 1: no cookie; the handler writes.
+/// let session = LazySession::new(factory.clone(), Vec::new());
+/// session.insert("username", "john")?;
+/// let set_cookie = session.finish(200)?.expect("a changed session sends a cookie");
+///
+/// // Request 2: the browser sends it back; a handler that never looks decodes nothing.
+/// let header = format!("session={}", set_cookie.value());
+/// let untouched = LazySession::new(factory.clone(), vec![header.clone()]);
+/// assert!(!untouched.is_loaded());
+/// assert!(untouched.finish(200)?.is_none());
+///
+/// let session = LazySession::new(factory, vec![header]);
+/// assert_eq!(session.get::<String>("username")?.as_deref(), Some("john"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct LazySession {
+    factory: CookieSessionFactory,
+    state: Arc<Mutex<State>>,
+}
+
+enum State {
+    Pending(Vec<String>),
+    Loaded(Session),
+}
+
+impl std::fmt::Debug for LazySession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazySession")
+            .field("loaded", &self.is_loaded())
+            .finish_non_exhaustive()
+    }
+}
+
+impl LazySession {
+    /// A handle for one request, given the values of its `Cookie` headers.
+    #[must_use]
+    pub fn new(factory: CookieSessionFactory, cookie_headers: Vec<String>) -> Self {
+        Self {
+            factory,
+            state: Arc::new(Mutex::new(State::Pending(cookie_headers))),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic in another handler thread cannot leave a `Session` half-updated in a way that
+        // matters more than losing the request, so a poisoned lock is simply taken over.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `f` on the session, decoding the cookie first if this is the first use.
+    /// Do not call other methods of this handle from inside `f` (the lock is held).
+    pub fn with<R>(&self, f: impl FnOnce(&mut Session) -> R) -> R {
+        let mut state = self.lock();
+        if let State::Pending(headers) = &*state {
+            let now = self.factory.now();
+            let session = self
+                .factory
+                .load_from_cookie_headers(headers.iter().map(String::as_str), now);
+            *state = State::Loaded(session);
+        }
+        match &mut *state {
+            State::Loaded(session) => f(session),
+            State::Pending(_) => unreachable!("loaded just above"),
+        }
+    }
+
+    /// Whether the cookie has been decoded yet (the session was used in this request).
+    #[must_use]
+    pub fn is_loaded(&self) -> bool {
+        matches!(&*self.lock(), State::Loaded(_))
+    }
+
+    /// The `Set-Cookie` for a response with HTTP status `status`, if the session needs one.
+    /// Nothing for a session that was never used.
+    ///
+    /// # Errors
+    /// [`EncodeError::TooLarge`] (already logged at error level with both sizes): the adapter
+    /// should answer 500 rather than send a response whose session was silently lost.
+    pub fn finish(&self, status: u16) -> Result<Option<SetCookie>, EncodeError> {
+        match &*self.lock() {
+            State::Pending(_) => Ok(None),
+            State::Loaded(session) => {
+                self.factory
+                    .finish_for_status(session, status, self.factory.now())
+            }
+        }
+    }
+
+    /// The factory this session belongs to.
+    #[must_use]
+    pub fn factory(&self) -> &CookieSessionFactory {
+        &self.factory
+    }
+
+    /// See [`Session::get`].
+    ///
+    /// # Errors
+    /// When the stored JSON does not fit `T`.
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, serde_json::Error> {
+        self.with(|s| s.get(key))
+    }
+
+    /// See [`Session::insert`].
+    ///
+    /// # Errors
+    /// When `value` cannot be represented as JSON.
+    pub fn insert<T: Serialize>(
+        &self,
+        key: impl Into<String>,
+        value: T,
+    ) -> Result<Option<Value>, serde_json::Error> {
+        self.with(|s| s.insert(key, value))
+    }
+
+    /// See [`Session::remove`].
+    pub fn remove(&self, key: &str) -> Option<Value> {
+        self.with(|s| s.remove(key))
+    }
+
+    /// See [`Session::invalidate`].
+    pub fn invalidate(&self) {
+        self.with(Session::invalidate);
+    }
+
+    /// See [`Session::mark_changed`].
+    pub fn mark_changed(&self) {
+        self.with(Session::mark_changed);
+    }
+
+    /// See [`Session::flash`].
+    ///
+    /// # Errors
+    /// When `message` cannot be represented as JSON.
+    pub fn flash<T: Serialize>(
+        &self,
+        queue: &str,
+        message: T,
+        allow_duplicate: bool,
+    ) -> Result<(), serde_json::Error> {
+        self.with(|s| s.flash(queue, message, allow_duplicate))
+    }
+
+    /// See [`Session::peek_flash`] (returns a copy).
+    #[must_use]
+    pub fn peek_flash(&self, queue: &str) -> Vec<Value> {
+        self.with(|s| s.peek_flash(queue).to_vec())
+    }
+
+    /// See [`Session::pop_flash`].
+    pub fn pop_flash(&self, queue: &str) -> Vec<Value> {
+        self.with(|s| s.pop_flash(queue))
+    }
+
+    /// See [`Session::get_csrf_token`].
+    pub fn get_csrf_token(&self) -> String {
+        self.with(Session::get_csrf_token)
+    }
+
+    /// See [`Session::new_csrf_token`].
+    pub fn new_csrf_token(&self) -> String {
+        self.with(Session::new_csrf_token)
+    }
+
+    /// See [`Session::check_csrf_token`].
+    #[must_use]
+    pub fn check_csrf_token(&self, supplied: &str) -> bool {
+        self.with(|s| s.check_csrf_token(supplied))
+    }
+
+    /// See [`Session::is_new`].
+    #[must_use]
+    pub fn is_new(&self) -> bool {
+        self.with(|s| s.is_new())
+    }
+
+    /// See [`Session::load_error`].
+    #[must_use]
+    pub fn load_error(&self) -> Option<DecodeError> {
+        self.with(|s| s.load_error())
+    }
+}

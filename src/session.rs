@@ -1,0 +1,328 @@
+//! The session of one request: a JSON object with Pyramid's timestamps and dirty tracking.
+//!
+//! Reads ("accesses") and writes ("mutations") are told apart the way Pyramid tells them apart,
+//! because that decides whether the response carries a `Set-Cookie`:
+//!
+//! * a mutation always re-sends the cookie;
+//! * an access re-sends it only when the cookie is older than `reissue_time`, so active readers
+//!   are not logged out by the idle `timeout`;
+//! * an untouched session sends nothing.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::error::DecodeError;
+use crate::time::UnixTime;
+
+mod csrf;
+mod flash;
+
+pub use csrf::CSRF_TOKEN_KEY;
+pub use flash::FLASH_KEY_PREFIX;
+
+/// A session: the state map, its `created` and `accessed` times, and what happened to it during
+/// this request.
+///
+/// Sessions come from [`CookieSessionFactory::load`](crate::CookieSessionFactory::load) and go
+/// back through [`CookieSessionFactory::finish`](crate::CookieSessionFactory::finish).
+///
+/// ```
+/// use cookie_session::{CookieSessionFactory, Secret, UnixTime};
+/// let factory = CookieSessionFactory::new(Secret::generate())?;
+/// let now = UnixTime::from_secs(1_700_000_000);
+/// let mut session = factory.load(None, now);
+/// assert!(session.is_new());
+/// session.insert("user_id", 42)?;
+/// assert_eq!(session.get::<u32>("user_id")?, Some(42));
+/// assert!(session.is_changed());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Session {
+    state: Map<String, Value>,
+    created: f64,
+    /// The `accessed` stamp the cookie carried, or the load time for a new session.
+    renewed: f64,
+    is_new: bool,
+    load_error: Option<DecodeError>,
+    key_index: Option<usize>,
+    /// Set by every access and mutation (an atomic so that `&self` reads can set it and the
+    /// session stays `Sync`).
+    accessed_now: AtomicBool,
+    changed: bool,
+    invalidated: bool,
+    /// Whether an access would re-send the cookie (decided at load from `reissue_time`).
+    reissue_due: bool,
+    /// Verified under a verify-only key: re-issue under the primary.
+    rotate: bool,
+}
+
+impl Clone for Session {
+    fn clone(&self) -> Self {
+        Self {
+            state: self.state.clone(),
+            created: self.created,
+            renewed: self.renewed,
+            is_new: self.is_new,
+            load_error: self.load_error,
+            key_index: self.key_index,
+            accessed_now: AtomicBool::new(self.accessed_now.load(Ordering::Relaxed)),
+            changed: self.changed,
+            invalidated: self.invalidated,
+            reissue_due: self.reissue_due,
+            rotate: self.rotate,
+        }
+    }
+}
+
+/// How a session was obtained from the request's cookie; used by the factory.
+pub(crate) struct Origin {
+    pub(crate) state: Map<String, Value>,
+    pub(crate) created: f64,
+    pub(crate) renewed: f64,
+    pub(crate) is_new: bool,
+    pub(crate) load_error: Option<DecodeError>,
+    pub(crate) key_index: Option<usize>,
+    pub(crate) reissue_due: bool,
+    pub(crate) rotate: bool,
+}
+
+impl Session {
+    pub(crate) fn from_origin(origin: Origin) -> Self {
+        Self {
+            state: origin.state,
+            created: origin.created,
+            renewed: origin.renewed,
+            is_new: origin.is_new,
+            load_error: origin.load_error,
+            key_index: origin.key_index,
+            accessed_now: AtomicBool::new(false),
+            changed: false,
+            invalidated: false,
+            reissue_due: origin.reissue_due,
+            rotate: origin.rotate,
+        }
+    }
+
+    fn touch(&self) {
+        self.accessed_now.store(true, Ordering::Relaxed);
+    }
+
+    fn mutate(&mut self) -> &mut Map<String, Value> {
+        self.touch();
+        self.changed = true;
+        &mut self.state
+    }
+
+    // ----- typed access -------------------------------------------------------------------
+
+    /// The value under `key`, deserialized as `T`. An access.
+    ///
+    /// # Errors
+    /// When the stored JSON does not fit `T`.
+    ///
+    /// ```
+    /// # let mut session = cookie_session::Session::default();
+    /// session.insert("roles", ["admin", "editor"])?;
+    /// let roles: Option<Vec<String>> = session.get("roles")?;
+    /// assert_eq!(roles.unwrap(), ["admin", "editor"]);
+    /// assert!(session.get::<u64>("roles").is_err());
+    /// assert_eq!(session.get::<u64>("missing")?, None);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, serde_json::Error> {
+        self.get_value(key)
+            .map(|value| T::deserialize(value))
+            .transpose()
+    }
+
+    /// The raw JSON value under `key`. An access.
+    #[must_use]
+    pub fn get_value(&self, key: &str) -> Option<&Value> {
+        self.touch();
+        self.state.get(key)
+    }
+
+    /// Stores `value` under `key` and returns the previous value. A mutation.
+    ///
+    /// # Errors
+    /// When `value` cannot be represented as JSON (for example a map with non-string keys);
+    /// the session is then unchanged.
+    pub fn insert<T: Serialize>(
+        &mut self,
+        key: impl Into<String>,
+        value: T,
+    ) -> Result<Option<Value>, serde_json::Error> {
+        let value = serde_json::to_value(value)?;
+        Ok(self.insert_value(key, value))
+    }
+
+    /// Stores a raw JSON value under `key` and returns the previous one. A mutation.
+    pub fn insert_value(&mut self, key: impl Into<String>, value: Value) -> Option<Value> {
+        self.mutate().insert(key.into(), value)
+    }
+
+    /// Removes `key` and returns its value. A mutation even when the key is absent (as in
+    /// Pyramid, where `pop` always marks the session changed).
+    pub fn remove(&mut self, key: &str) -> Option<Value> {
+        self.mutate().shift_remove(key)
+    }
+
+    /// Removes every key. A mutation.
+    pub fn clear(&mut self) {
+        self.mutate().clear();
+    }
+
+    /// Whether `key` is present. An access.
+    #[must_use]
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.touch();
+        self.state.contains_key(key)
+    }
+
+    /// Number of keys. An access.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.touch();
+        self.state.len()
+    }
+
+    /// Whether the session holds no keys. An access.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.touch();
+        self.state.is_empty()
+    }
+
+    /// The whole state as a JSON map. An access.
+    #[must_use]
+    pub fn state(&self) -> &Map<String, Value> {
+        self.touch();
+        &self.state
+    }
+
+    /// The whole state, mutably. A mutation: the session is marked changed when this is called,
+    /// whatever is done with the reference.
+    pub fn state_mut(&mut self) -> &mut Map<String, Value> {
+        self.mutate()
+    }
+
+    // ----- lifecycle ----------------------------------------------------------------------
+
+    /// Clears the state, as Pyramid's `invalidate()`: the next response carries a cookie with an
+    /// empty state (and the same `created`). Keys inserted afterwards in the same request are kept.
+    pub fn invalidate(&mut self) {
+        self.clear();
+        self.invalidated = true;
+    }
+
+    /// Marks the session as changed without touching its data, so the cookie is re-sent (Pyramid's
+    /// `session.changed()`). Needed after mutating a nested value through a clone of it, and
+    /// harmless otherwise.
+    #[doc(alias = "changed")]
+    pub fn mark_changed(&mut self) {
+        self.changed = true;
+    }
+
+    /// Whether a mutation happened (or [`Session::mark_changed`] was called) in this request.
+    #[must_use]
+    pub fn is_changed(&self) -> bool {
+        self.changed
+    }
+
+    /// Whether [`Session::invalidate`] was called in this request.
+    #[must_use]
+    pub fn is_invalidated(&self) -> bool {
+        self.invalidated
+    }
+
+    /// True when the request had no usable cookie (none, or one that failed to verify). As in
+    /// Pyramid, a cookie that verified but expired gives an empty session that is *not* new.
+    #[must_use]
+    pub fn is_new(&self) -> bool {
+        self.is_new
+    }
+
+    /// Why the request's cookie was not used, if it was not: `None` for a valid cookie or no
+    /// cookie at all.
+    #[must_use]
+    pub fn load_error(&self) -> Option<DecodeError> {
+        self.load_error
+    }
+
+    /// Which key of the ring verified the cookie (0 = primary), if one did.
+    #[must_use]
+    pub fn key_index(&self) -> Option<usize> {
+        self.key_index
+    }
+
+    /// When the session was first created.
+    #[must_use]
+    pub fn created(&self) -> UnixTime {
+        UnixTime::from_secs_f64(self.created).unwrap_or(UnixTime::from_secs(0))
+    }
+
+    /// When the cookie was last issued (its `accessed` stamp), or the load time for a new session.
+    #[must_use]
+    pub fn accessed(&self) -> UnixTime {
+        UnixTime::from_secs_f64(self.renewed).unwrap_or(UnixTime::from_secs(0))
+    }
+
+    /// The state without counting as an access (for writing the cookie).
+    pub(crate) fn state_unaccessed(&self) -> &Map<String, Value> {
+        &self.state
+    }
+
+    pub(crate) fn created_secs(&self) -> f64 {
+        self.created
+    }
+
+    pub(crate) fn renewed_secs(&self) -> f64 {
+        self.renewed
+    }
+
+    pub(crate) fn was_accessed(&self) -> bool {
+        self.accessed_now.load(Ordering::Relaxed)
+    }
+
+    /// Whether the response must carry the cookie, and why.
+    pub(crate) fn write_reason(&self) -> Option<WriteReason> {
+        if self.changed {
+            Some(WriteReason::Changed)
+        } else if self.rotate {
+            Some(WriteReason::Rotation)
+        } else if self.reissue_due && self.was_accessed() {
+            Some(WriteReason::Reissue)
+        } else {
+            None
+        }
+    }
+}
+
+/// A new, empty session with no cookie behind it and time 0, for unit tests of code that takes a
+/// `Session`. Real sessions come from the factory.
+impl Default for Session {
+    fn default() -> Self {
+        Self::from_origin(Origin {
+            state: Map::new(),
+            created: 0.0,
+            renewed: 0.0,
+            is_new: true,
+            load_error: None,
+            key_index: None,
+            reissue_due: false,
+            rotate: false,
+        })
+    }
+}
+
+/// Why a session is written back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WriteReason {
+    Changed,
+    Rotation,
+    Reissue,
+}

@@ -105,6 +105,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod adapters;
 mod config;
 mod error;
 mod factory;
@@ -129,3 +130,10 @@ pub use keys::{GENERATED_SECRET_LEN, KeyRing, Salt, Secret};
 pub use lazy::LazySession;
 pub use session::{CSRF_TOKEN_KEY, FLASH_KEY_PREFIX, Session};
 pub use time::{Clock, ManualClock, SystemClock, UnixTime};
+
+#[cfg(feature = "actix-web")]
+pub use adapters::actix;
+#[cfg(feature = "axum")]
+pub use adapters::axum;
+#[cfg(feature = "rocket")]
+pub use adapters::rocket;

@@ -75,7 +75,7 @@ impl Secret {
     /// [`ConfigError::InvalidHex`] with the offending position; never the secret itself.
     pub fn from_hex(hex: &str) -> Result<Self, ConfigError> {
         let hex = hex.trim().as_bytes();
-        if hex.len() % 2 != 0 {
+        if !hex.len().is_multiple_of(2) {
             return Err(ConfigError::InvalidHex {
                 position: hex.len(),
             });

@@ -51,10 +51,10 @@ impl Session {
         if !slot.is_array() {
             *slot = Value::Array(Vec::new());
         }
-        if let Value::Array(messages) = slot {
-            if allow_duplicate || !messages.contains(&message) {
-                messages.push(message);
-            }
+        if let Value::Array(messages) = slot
+            && (allow_duplicate || !messages.contains(&message))
+        {
+            messages.push(message);
         }
         Ok(())
     }
@@ -86,7 +86,7 @@ mod tests {
     fn queues_use_pyramid_keys() {
         let mut s = Session::default();
         s.flash("", "a", true).unwrap();
-        s.flash("warn", &serde_json::json!({"code": 7}), true)
+        s.flash("warn", serde_json::json!({"code": 7}), true)
             .unwrap();
         assert_eq!(
             serde_json::to_string(s.state()).unwrap(),

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use cookie_session::{
-    CookieSessionFactory, DecodeError, PyramidHash, SameSite, Salt, Secret, Session, UnixTime,
+    CookieSessionFactory, DecodeError, PyramidHash, Salt, SameSite, Secret, Session, UnixTime,
 };
 use serde_json::{Map, Value, json};
 
@@ -75,7 +75,11 @@ fn strict_cases_match_pyramid() {
                     assert_eq!(Value::Object(verified.state), case["state"], "{name}");
                     assert_eq!(verified.created, time(&case["created"]), "{name}");
                     assert_eq!(verified.accessed, time(&case["accessed"]), "{name}");
-                    assert_eq!(Value::Object(session.state().clone()), case["state"], "{name}");
+                    assert_eq!(
+                        Value::Object(session.state().clone()),
+                        case["state"],
+                        "{name}"
+                    );
                     assert!(!session.is_new(), "{name}");
                 }
                 "expired" => {
@@ -95,7 +99,9 @@ fn strict_cases_match_pyramid() {
                 other => panic!("{name}: unexpected expectation {other}"),
             }
         }
-        *verdicts.entry(case["expect"].as_str().unwrap()).or_default() += 1;
+        *verdicts
+            .entry(case["expect"].as_str().unwrap())
+            .or_default() += 1;
     }
     assert_eq!(
         verdicts,
@@ -134,7 +140,12 @@ fn exact_cases_are_reproduced_byte_for_byte() {
             // Re-sent without an access: Pyramid writes the float it read.
             let mut session = factory.load(Some(cookie), now);
             session.mark_changed();
-            factory.finish(&session, now).unwrap().unwrap().value().to_owned()
+            factory
+                .finish(&session, now)
+                .unwrap()
+                .unwrap()
+                .value()
+                .to_owned()
         } else {
             factory
                 .encode_value(&verified.state, verified.created, verified.accessed)
@@ -311,7 +322,11 @@ fn recorded_pyramid_requests_replay_identically() {
         let status = run_action(case["action"].as_str().unwrap(), &mut session);
         let ours = factory.finish_for_status(&session, status, now).unwrap();
         let expected = case["set_cookie_header"].as_str();
-        assert_eq!(ours.is_some(), expected.is_some(), "{name}: Set-Cookie sent?");
+        assert_eq!(
+            ours.is_some(),
+            expected.is_some(),
+            "{name}: Set-Cookie sent?"
+        );
         let (Some(ours), Some(expected)) = (ours, expected) else {
             continue;
         };
@@ -320,14 +335,26 @@ fn recorded_pyramid_requests_replay_identically() {
             let verified = factory.verify(ours.value(), now).unwrap();
             let token = verified.state["_csrft_"].as_str().unwrap();
             assert_eq!(token.len(), 40, "{name}");
-            assert!(token.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+            assert!(
+                token
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+            );
             csrf_cookie = Some(ours.value().to_owned());
         } else {
-            assert_eq!(ours.value(), case["cookie"].as_str().unwrap(), "{name}: cookie bytes");
+            assert_eq!(
+                ours.value(),
+                case["cookie"].as_str().unwrap(),
+                "{name}: cookie bytes"
+            );
             let verified = factory.verify(ours.value(), now).unwrap();
             assert_eq!(Value::Object(verified.state), decoded["state"], "{name}");
         }
-        assert_eq!(attributes(ours.as_str()), attributes(expected), "{name}: attributes");
+        assert_eq!(
+            attributes(ours.as_str()),
+            attributes(expected),
+            "{name}: attributes"
+        );
         let name_prefix = format!("{}=", factory.cookie_name());
         assert!(ours.as_str().starts_with(&name_prefix), "{name}");
     }
@@ -346,5 +373,8 @@ fn written_state_keeps_insertion_order() {
     }
     let cookie = factory.finish(&session, now).unwrap().unwrap();
     let state: Map<String, Value> = factory.verify(cookie.value(), now).unwrap().state;
-    assert_eq!(state.keys().collect::<Vec<_>>(), ["zebra", "apple", "mango"]);
+    assert_eq!(
+        state.keys().collect::<Vec<_>>(),
+        ["zebra", "apple", "mango"]
+    );
 }

@@ -211,7 +211,7 @@ impl CookieSessionFactory {
         &self,
         value: &str,
         now: UnixTime,
-    ) -> Result<Decoded, (DecodeError, Option<Decoded>)> {
+    ) -> Result<Decoded, (DecodeError, Option<Box<Decoded>>)> {
         let inner = &self.inner;
         if value.len() > inner.size_limit {
             return Err((
@@ -240,7 +240,7 @@ impl CookieSessionFactory {
             .timeout
             .is_some_and(|timeout| now - decoded.accessed > timeout)
         {
-            return Err((DecodeError::Expired, Some(decoded)));
+            return Err((DecodeError::Expired, Some(Box::new(decoded))));
         }
         Ok(decoded)
     }
@@ -300,7 +300,8 @@ impl CookieSessionFactory {
     fn load_value(&self, value: &str, now: UnixTime) -> Result<Session, DecodeError> {
         let (decoded, load_error) = match self.decode_checked(value, now) {
             Ok(decoded) => (decoded, None),
-            Err((DecodeError::Expired, Some(mut decoded))) => {
+            Err((DecodeError::Expired, Some(decoded))) => {
+                let mut decoded = *decoded;
                 decoded.state.clear();
                 tracing::debug!(reason = "expired", "session cookie expired");
                 (decoded, Some(DecodeError::Expired))

@@ -1,0 +1,178 @@
+//! End to end: the `axum_hello` example's router served over TCP on 127.0.0.1, driven by a real
+//! HTTP client (ureq, blocking, on its own threads) that keeps its cookies by hand.
+#![cfg(feature = "axum")]
+
+#[allow(dead_code)] // The example's `main`, `serve` and `factory_from_env` are not used here.
+#[path = "../examples/axum_hello.rs"]
+mod example;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use cookie_session::{CookieSessionFactory, Secret};
+
+const THREADS: usize = 8;
+const REQUESTS_PER_THREAD: usize = 25;
+
+/// A client with one cookie, like a browser with one site open.
+struct Client {
+    agent: ureq::Agent,
+    base: String,
+    cookie: Option<String>,
+}
+
+struct Reply {
+    status: u16,
+    body: String,
+    set_cookie: bool,
+}
+
+impl Client {
+    fn new(addr: SocketAddr) -> Self {
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(10)))
+            .build();
+        Self {
+            agent: ureq::Agent::new_with_config(config),
+            base: format!("http://{addr}"),
+            cookie: None,
+        }
+    }
+
+    fn get(&mut self, path: &str) -> Reply {
+        let mut request = self.agent.get(format!("{}{path}", self.base));
+        if let Some(cookie) = &self.cookie {
+            request = request.header("Cookie", cookie);
+        }
+        self.keep(request.call().expect("GET over TCP"))
+    }
+
+    fn post(&mut self, path: &str) -> Reply {
+        let mut request = self.agent.post(format!("{}{path}", self.base));
+        if let Some(cookie) = &self.cookie {
+            request = request.header("Cookie", cookie);
+        }
+        self.keep(request.send_empty().expect("POST over TCP"))
+    }
+
+    /// Stores the session cookie from the response, as a browser's jar would.
+    fn keep(&mut self, mut response: ureq::http::Response<ureq::Body>) -> Reply {
+        let mut set_cookie = false;
+        for header in response.headers().get_all("set-cookie") {
+            let header = header.to_str().expect("ASCII Set-Cookie");
+            let pair = header.split(';').next().unwrap_or_default();
+            if pair.starts_with("session=") {
+                self.cookie = Some(pair.to_owned());
+                set_cookie = true;
+            }
+        }
+        let status = response.status().as_u16();
+        let body = response.body_mut().read_to_string().expect("text body");
+        Reply {
+            status,
+            body,
+            set_cookie,
+        }
+    }
+}
+
+fn contract_routes(addr: SocketAddr) {
+    let mut client = Client::new(addr);
+
+    let whoami = client.get("/whoami");
+    assert_eq!((whoami.status, whoami.body.as_str()), (200, "anonymous"));
+    assert!(!whoami.set_cookie, "a read of no session writes nothing");
+
+    let hello = client.get("/");
+    assert_eq!((hello.status, hello.body.as_str()), (200, "Hello, john!"));
+    assert!(hello.set_cookie);
+
+    let whoami = client.get("/whoami");
+    assert_eq!(whoami.body, "john");
+    assert!(
+        !whoami.set_cookie,
+        "a read within reissue_time writes nothing"
+    );
+
+    for expected in ["1", "2", "3"] {
+        let visits = client.get("/visits");
+        assert_eq!((visits.status, visits.body.as_str()), (200, expected));
+    }
+    assert_eq!(
+        client.get("/whoami").body,
+        "john",
+        "visits kept the username"
+    );
+
+    let logout = client.post("/logout");
+    assert_eq!((logout.status, logout.body.as_str()), (200, "Goodbye!"));
+    assert!(logout.set_cookie, "invalidation sends the cleared cookie");
+    assert_eq!(client.get("/whoami").body, "anonymous");
+    assert_eq!(client.get("/visits").body, "1");
+
+    // GET on the POST-only route is refused by the router, not by the session layer.
+    assert_eq!(client.get("/logout").status, 405);
+}
+
+/// Each thread is its own user: its counter must go 1..=N with no lost update and no 5xx.
+fn concurrent_burst(addr: SocketAddr) {
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..THREADS)
+            .map(|_| {
+                scope.spawn(move || {
+                    let mut client = Client::new(addr);
+                    for expected in 1..=REQUESTS_PER_THREAD {
+                        let visits = client.get("/visits");
+                        assert!(visits.status < 500, "5xx under load: {}", visits.status);
+                        assert_eq!(visits.body, expected.to_string());
+                    }
+                    assert_eq!(client.get("/").body, "Hello, john!");
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.join().expect("a client thread failed");
+        }
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn example_routes_over_tcp() {
+    let factory = CookieSessionFactory::builder(Secret::from_text(
+        "axum end-to-end test secret, at least 32 bytes",
+    ))
+    .build()
+    .expect("valid configuration");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a free port");
+    let addr = listener.local_addr().unwrap();
+
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, example::app(factory))
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+
+    let clients = tokio::task::spawn_blocking(move || {
+        contract_routes(addr);
+        concurrent_burst(addr);
+    });
+    let outcome = tokio::time::timeout(Duration::from_secs(120), clients).await;
+
+    let _ = stop.send(());
+    // Keep-alive connections may hold a graceful shutdown open; past the timeout the runtime's
+    // end closes them.
+    if let Ok(result) = tokio::time::timeout(Duration::from_secs(10), server).await {
+        result.expect("server task").expect("server I/O");
+    }
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(panic)) => std::panic::resume_unwind(panic.into_panic()),
+        Err(_) => panic!("the HTTP clients did not finish within 120 s"),
+    }
+}

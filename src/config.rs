@@ -12,6 +12,9 @@ use crate::header::{is_valid_attribute, is_valid_cookie_name};
 use crate::keys::{KeyRing, Salt};
 use crate::time::{Clock, SystemClock};
 
+/// The hook called when a cookie verifies under a verify-only key, with that key's index.
+pub(crate) type FallbackKeyHook = Arc<dyn Fn(usize) + Send + Sync>;
+
 /// The `SameSite` attribute of the session cookie.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SameSite {
@@ -84,6 +87,7 @@ pub struct CookieSessionConfig {
     pub(crate) set_on_error: bool,
     pub(crate) size_limit: usize,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) on_fallback_key: Option<FallbackKeyHook>,
 }
 
 impl std::fmt::Debug for CookieSessionConfig {
@@ -105,6 +109,10 @@ impl std::fmt::Debug for CookieSessionConfig {
             .field("max_clock_skew", &self.max_clock_skew)
             .field("set_on_error", &self.set_on_error)
             .field("size_limit", &self.size_limit)
+            .field(
+                "on_fallback_key",
+                &self.on_fallback_key.as_ref().map(|_| "<hook>"),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -129,6 +137,7 @@ impl CookieSessionConfig {
             set_on_error: true,
             size_limit: DEFAULT_SIZE_LIMIT,
             clock: Arc::new(SystemClock),
+            on_fallback_key: None,
         }
     }
 
@@ -143,6 +152,21 @@ impl CookieSessionConfig {
     /// from the defaults here.
     pub fn pyramid(self, hash: PyramidHash) -> Self {
         self.format(Format::Pyramid(hash))
+    }
+
+    /// Shorthand for `.format(Format::Encrypted)`: the native envelope encrypted with
+    /// XChaCha20-Poly1305, so clients cannot read their session. Signed cookies made under the
+    /// same key ring are still read, and re-issued encrypted. Needs the `encryption` feature.
+    ///
+    /// ```
+    /// use cookie_session::{CookieSessionFactory, Format, Secret};
+    /// let factory = CookieSessionFactory::builder(Secret::generate()).encrypted().build()?;
+    /// assert_eq!(factory.format(), Format::Encrypted);
+    /// # Ok::<(), cookie_session::ConfigError>(())
+    /// ```
+    #[cfg(feature = "encryption")]
+    pub fn encrypted(self) -> Self {
+        self.format(Format::Encrypted)
     }
 
     /// The salt (Pyramid) or purpose (native format) mixed into every signature, so that two
@@ -253,6 +277,40 @@ impl CookieSessionConfig {
         self
     }
 
+    /// A function called on every request whose cookie verified under a verify-only key (and
+    /// was within its time limits), with that key's index in the ring (1 = the newest
+    /// verify-only key): feed a metric with it to see when an old key can be retired. It runs on
+    /// the request path, so keep it cheap. Default: none.
+    /// [`CookieSessionFactory::stats`] counts the same events without a hook.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use cookie_session::{CookieSessionFactory, KeyRing, Secret, UnixTime};
+    ///
+    /// let (old, new) = (Secret::generate(), Secret::generate());
+    /// let now = UnixTime::from_secs(1_700_000_000);
+    /// let mut session = CookieSessionFactory::new(old.clone())?.load(None, now);
+    /// session.insert("user", 7)?;
+    /// let cookie = CookieSessionFactory::new(old.clone())?.finish(&session, now)?.unwrap();
+    ///
+    /// let old_key_uses = Arc::new(AtomicUsize::new(0));
+    /// let counter = Arc::clone(&old_key_uses);
+    /// let factory = CookieSessionFactory::builder(KeyRing::new(new).with_verify_only(old))
+    ///     .on_fallback_key(move |key_index| {
+    ///         assert_eq!(key_index, 1);
+    ///         counter.fetch_add(1, Ordering::Relaxed);
+    ///     })
+    ///     .build()?;
+    /// let _ = factory.load(Some(cookie.value()), now);
+    /// assert_eq!(old_key_uses.load(Ordering::Relaxed), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn on_fallback_key(mut self, hook: impl Fn(usize) + Send + Sync + 'static) -> Self {
+        self.on_fallback_key = Some(Arc::new(hook));
+        self
+    }
+
     /// Checks the configuration, derives the keys and builds the factory.
     ///
     /// # Errors
@@ -269,13 +327,14 @@ impl CookieSessionConfig {
         if self.same_site == Some(SameSite::None) && !self.secure {
             return Err(ConfigError::SameSiteNoneWithoutSecure);
         }
-        if let (Some(reissue), Some(timeout)) = (self.reissue_time, self.timeout) {
-            if reissue >= timeout && !timeout.is_zero() {
-                return Err(ConfigError::ReissueNotBelowTimeout {
-                    reissue: reissue.as_secs(),
-                    timeout: timeout.as_secs(),
-                });
-            }
+        if let (Some(reissue), Some(timeout)) = (self.reissue_time, self.timeout)
+            && reissue >= timeout
+            && !timeout.is_zero()
+        {
+            return Err(ConfigError::ReissueNotBelowTimeout {
+                reissue: reissue.as_secs(),
+                timeout: timeout.as_secs(),
+            });
         }
         if self.size_limit < MIN_SIZE_LIMIT {
             return Err(ConfigError::SizeLimitTooSmall {

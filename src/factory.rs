@@ -3,18 +3,29 @@
 //!
 //! The session rules live here, the same for every wire format: the idle `timeout`, the absolute
 //! lifetime, clock skew, `reissue_time`, rotation to the primary key, and the size limit.
+//!
+//! Key rotation is observable ([`CookieSessionFactory::stats`], the builder's
+//! `on_fallback_key` hook, a `tracing` event) and the ring can be swapped while requests run
+//! ([`CookieSessionFactory::replace_keys`], [`CookieSessionFactory::reload_keys_from_file`],
+//! [`CookieSessionFactory::watch_key_file`]).
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use serde_json::{Map, Value};
 
-use crate::config::{CookieSessionConfig, render_attributes};
+use crate::config::{CookieSessionConfig, FallbackKeyHook, render_attributes};
 use crate::error::{ConfigError, DecodeError, EncodeError};
+use crate::format::native::MIN_SECRET_LEN;
 use crate::format::{Codec, Decoded, Format, Stamp};
 use crate::header::{MAX_CANDIDATES, SetCookie, cookie_values};
-use crate::keys::{KeyRing, Salt};
-use crate::session::{Origin, Session};
+use crate::keys::{KeyRing, Salt, parse_key_file, read_key_file};
+use crate::session::{Origin, Session, WriteReason};
 use crate::time::{Clock, UnixTime};
 
 /// Creates sessions from cookies and cookies from sessions. Cheap to clone (one `Arc`), shared
@@ -63,6 +74,9 @@ struct Inner {
     set_on_error: bool,
     size_limit: usize,
     clock: Arc<dyn Clock>,
+    on_fallback_key: Option<FallbackKeyHook>,
+    fallback_verifications: AtomicU64,
+    reissued_for_rotation: AtomicU64,
 }
 
 impl std::fmt::Debug for CookieSessionFactory {
@@ -77,7 +91,80 @@ impl std::fmt::Debug for CookieSessionFactory {
             .field("max_lifetime", &inner.max_lifetime)
             .field("set_on_error", &inner.set_on_error)
             .field("size_limit", &inner.size_limit)
+            .field("stats", &self.stats())
             .finish_non_exhaustive()
+    }
+}
+
+/// Counters of key-rotation activity since the factory was built, from
+/// [`CookieSessionFactory::stats`]. They only grow (also across
+/// [`replace_keys`](CookieSessionFactory::replace_keys)); export them as counters and watch their
+/// rate.
+///
+/// After promoting a new primary key, `fallback_verifications` keeps rising while users still
+/// send cookies made with the old key, each of which is then re-issued under the new one. Once
+/// the idle `timeout` (or `max_lifetime`, without an idle timeout) plus the clock skew has passed
+/// since the promotion, no live session depends on the old key any more and it can be removed
+/// from the ring; this counter confirms it. See `docs/rotating-secrets.md`.
+///
+/// ```
+/// use cookie_session::{CookieSessionFactory, KeyRing, Secret, UnixTime};
+/// let (old, new) = (Secret::generate(), Secret::generate());
+/// let now = UnixTime::from_secs(1_700_000_000);
+/// let factory = CookieSessionFactory::new(old.clone())?;
+/// let mut session = factory.load(None, now);
+/// session.insert("user", 7)?;
+/// let cookie = factory.finish(&session, now)?.unwrap();
+///
+/// factory.replace_keys(KeyRing::new(new).with_verify_only(old))?;
+/// let session = factory.load(Some(cookie.value()), now);
+/// factory.finish(&session, now)?.expect("re-issued under the new primary");
+/// let stats = factory.stats();
+/// assert_eq!(stats.fallback_verifications, 1);
+/// assert_eq!(stats.reissued_for_rotation, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct RotationStats {
+    /// Cookies accepted (verified, and within their time limits) under a verify-only key of the
+    /// ring rather than the primary.
+    pub fallback_verifications: u64,
+    /// `Set-Cookie` headers sent only to move an unchanged session to the primary key or to the
+    /// configured suite (signed or encrypted). Sessions that changed are written anyway, under
+    /// the primary key, and are not counted here.
+    pub reissued_for_rotation: u64,
+}
+
+/// A background thread that reloads a factory's key ring when its key file changes, from
+/// [`CookieSessionFactory::watch_key_file`]. Dropping it (or calling
+/// [`stop`](KeyFileWatcher::stop)) stops the thread and waits for it.
+#[derive(Debug)]
+#[must_use = "dropping the watcher stops it"]
+pub struct KeyFileWatcher {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl KeyFileWatcher {
+    /// Stops watching and waits for the thread to end (at most one reload already under way).
+    pub fn stop(mut self) {
+        self.shut_down();
+    }
+
+    fn shut_down(&mut self) {
+        // Dropping the sender wakes the thread at once.
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            // A panic in the thread has already been reported by the panic hook.
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for KeyFileWatcher {
+    fn drop(&mut self) {
+        self.shut_down();
     }
 }
 
@@ -133,6 +220,9 @@ impl CookieSessionFactory {
                 set_on_error: config.set_on_error,
                 size_limit: config.size_limit,
                 clock: config.clock,
+                on_fallback_key: config.on_fallback_key,
+                fallback_verifications: AtomicU64::new(0),
+                reissued_for_rotation: AtomicU64::new(0),
             }),
         })
     }
@@ -188,6 +278,123 @@ impl CookieSessionFactory {
         let codec = Codec::build(inner.format, &keys, inner.salt.as_ref(), &inner.cookie_name)?;
         inner.codec.store(Arc::new(codec));
         Ok(())
+    }
+
+    /// Reads a key file (see [`KeyRing::from_file`] for its format) and swaps it in, as
+    /// [`replace_keys`](Self::replace_keys) does: for secrets mounted from a secret store and
+    /// rotated under a running service. The minimum secret length is the format's: 32 bytes
+    /// for the native format, none for the Pyramid format.
+    ///
+    /// On failure the current ring stays in use, a `tracing` warning says why (never with a
+    /// secret), and the error is returned.
+    ///
+    /// # Errors
+    /// [`ConfigError::KeySource`] naming the file (and line) for a file that cannot be read or
+    /// parsed; any error of [`replace_keys`](Self::replace_keys).
+    ///
+    /// ```
+    /// use cookie_session::{CookieSessionFactory, KeyRing, Secret};
+    /// let path = std::env::temp_dir().join(format!("doc-keys-{}.txt", std::process::id()));
+    /// let (new, old) = (Secret::generate(), Secret::generate());
+    /// let factory = CookieSessionFactory::new(old.clone())?;
+    ///
+    /// std::fs::write(&path, format!("{}\n{}\n", &*new.to_base64url(), &*old.to_base64url()))?;
+    /// factory.reload_keys_from_file(&path)?;
+    ///
+    /// std::fs::write(&path, "# half-written\n")?;
+    /// assert!(factory.reload_keys_from_file(&path).is_err(), "the previous ring stays");
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn reload_keys_from_file(&self, path: impl AsRef<Path>) -> Result<(), ConfigError> {
+        let path = path.as_ref();
+        let result =
+            read_key_file(path).and_then(|bytes| self.reload_keys_from_bytes(path, &bytes));
+        if let Err(error) = &result {
+            warn_reload_failed(path, error);
+        }
+        result
+    }
+
+    /// Parses a key file's contents and swaps the ring in.
+    fn reload_keys_from_bytes(&self, path: &Path, bytes: &[u8]) -> Result<(), ConfigError> {
+        let min_len = match self.inner.format {
+            Format::Pyramid(_) => 1,
+            _ => MIN_SECRET_LEN,
+        };
+        let ring = parse_key_file(bytes, &path.display().to_string(), min_len)?;
+        let keys = ring.len();
+        self.replace_keys(ring)?;
+        tracing::info!(path = %path.display(), keys, "key ring reloaded");
+        Ok(())
+    }
+
+    /// Starts a thread that checks the key file every `interval` and, when its contents changed,
+    /// reloads it as [`reload_keys_from_file`](Self::reload_keys_from_file) does (a bad file
+    /// is reported once and the current ring kept, until the file changes again). The contents
+    /// at start are taken as already loaded. Contents are compared, not modification times, so
+    /// two writes within one second are not missed.
+    ///
+    /// The watcher keeps the factory alive; drop it or call [`KeyFileWatcher::stop`] to stop.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use cookie_session::{CookieSessionFactory, KeyRing};
+    /// let path = std::env::temp_dir().join(format!("doc-watch-{}.txt", std::process::id()));
+    /// std::fs::write(&path, "a first secret of at least thirty-two bytes\n")?;
+    /// let factory = CookieSessionFactory::new(KeyRing::from_file(&path)?)?;
+    /// let watcher = factory.watch_key_file(&path, Duration::from_secs(10));
+    /// // ... serve requests; rotate the file from the secret store ...
+    /// watcher.stop();
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn watch_key_file(&self, path: impl Into<PathBuf>, interval: Duration) -> KeyFileWatcher {
+        let path = path.into();
+        let factory = self.clone();
+        let (stop, stopped) = mpsc::channel::<()>();
+        // Taken before the thread starts, so that a change made right after this call is seen.
+        let mut seen = file_fingerprint(&path);
+        let thread = std::thread::Builder::new()
+            .name("cookie-session-keys".to_owned())
+            .spawn(move || {
+                // Anything but a timeout means the watcher was stopped or dropped.
+                while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(interval) {
+                    let bytes = read_key_file(&path);
+                    let current = bytes.as_ref().ok().map(|b| fingerprint(b));
+                    if current == seen {
+                        continue;
+                    }
+                    seen = current;
+                    let result = bytes.and_then(|b| factory.reload_keys_from_bytes(&path, &b));
+                    if let Err(error) = &result {
+                        warn_reload_failed(&path, error);
+                    }
+                }
+            });
+        match thread {
+            Ok(thread) => KeyFileWatcher {
+                stop: Some(stop),
+                thread: Some(thread),
+            },
+            Err(error) => {
+                tracing::error!(%error, "cannot start the key file watcher thread");
+                KeyFileWatcher {
+                    stop: None,
+                    thread: None,
+                }
+            }
+        }
+    }
+
+    /// Counters of fallback-key verifications and rotation re-issues since the factory was
+    /// built: what tells an operator when an old key can be retired. See [`RotationStats`].
+    #[must_use]
+    pub fn stats(&self) -> RotationStats {
+        RotationStats {
+            fallback_verifications: self.inner.fallback_verifications.load(Ordering::Relaxed),
+            reissued_for_rotation: self.inner.reissued_for_rotation.load(Ordering::Relaxed),
+        }
     }
 
     /// Verifies one cookie value and applies the time rules, without making a session: what the
@@ -311,12 +518,22 @@ impl CookieSessionFactory {
                 return Err(error);
             }
         };
-        let rotate = decoded.key_index > 0 && load_error.is_none();
+        let fallback_key = decoded.key_index > 0 && load_error.is_none();
+        let rotate = fallback_key || (decoded.other_suite && load_error.is_none());
         if rotate {
             tracing::debug!(
                 key_index = decoded.key_index,
-                "session cookie verified with a verify-only key; re-issuing under the primary"
+                other_suite = decoded.other_suite,
+                "session cookie verified with a verify-only key or in the other suite; \
+                 re-issuing under the primary key in the configured suite"
             );
+        }
+        if fallback_key {
+            let inner = &self.inner;
+            inner.fallback_verifications.fetch_add(1, Ordering::Relaxed);
+            if let Some(hook) = &inner.on_fallback_key {
+                hook(decoded.key_index);
+            }
         }
         Ok(Session::from_origin(Origin {
             reissue_due: self.reissue_due(decoded.accessed, now),
@@ -392,6 +609,9 @@ impl CookieSessionFactory {
             );
             return Err(error);
         }
+        if reason == WriteReason::Rotation {
+            inner.reissued_for_rotation.fetch_add(1, Ordering::Relaxed);
+        }
         tracing::trace!(?reason, "session cookie issued");
         Ok(Some(set_cookie))
     }
@@ -439,4 +659,23 @@ impl CookieSessionFactory {
         }
         Ok(value)
     }
+}
+
+/// A digest of a key file's contents, to notice changes without keeping the secrets around.
+fn fingerprint(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).into()
+}
+
+fn file_fingerprint(path: &Path) -> Option<[u8; 32]> {
+    read_key_file(path).ok().map(|bytes| fingerprint(&bytes))
+}
+
+/// The one warning for a failed reload. `ConfigError`s never contain a secret.
+fn warn_reload_failed(path: &Path, error: &ConfigError) {
+    tracing::warn!(
+        path = %path.display(),
+        %error,
+        "key ring reload failed; keeping the current keys"
+    );
 }

@@ -17,6 +17,10 @@ use zeroize::Zeroizing;
 
 use crate::error::ConfigError;
 
+// `KeyRing::from_env`, `from_file` and `parse`: loading a ring for a fleet.
+mod loading;
+pub(crate) use loading::{parse_key_file, read_key_file};
+
 /// The length of the secrets that [`Secret::generate`] makes: 64 random bytes.
 pub const GENERATED_SECRET_LEN: usize = 64;
 

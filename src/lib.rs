@@ -121,7 +121,7 @@ pub use config::{
     DEFAULT_TIMEOUT, MIN_SIZE_LIMIT, SameSite,
 };
 pub use error::{ConfigError, DecodeError, EncodeError};
-pub use factory::{CookieSessionFactory, VerifiedCookie};
+pub use factory::{CookieSessionFactory, KeyFileWatcher, RotationStats, VerifiedCookie};
 pub use format::native::MIN_SECRET_LEN;
 pub use format::pyramid::DEFAULT_PYRAMID_SALT;
 pub use format::{Format, PyramidHash, UnknownHash};

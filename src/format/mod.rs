@@ -1,6 +1,7 @@
 //! Wire formats: how a session becomes a cookie value and back.
 //!
 //! * [`Format::Signed`]: the native envelope, HMAC-SHA256 (the default).
+//! * `Format::Encrypted` (feature `encryption`): the native envelope, XChaCha20-Poly1305.
 //! * [`Format::Pyramid`]: byte-compatible with Pyramid's `SignedCookieSessionFactory`.
 //!
 //! Each format only turns (state, timestamps) into a value and back, verifying before it parses.
@@ -34,6 +35,34 @@ pub enum Format {
     /// (it is base64 of JSON), but not forgeable. The default.
     #[default]
     Signed,
+    /// The native envelope, encrypted and authenticated with XChaCha20-Poly1305 (suite `0x02`):
+    /// the client can neither read nor forge the session. Needs the `encryption` feature.
+    ///
+    /// A factory in either native mode reads both suites under the same key ring and re-issues a
+    /// cookie of the other suite in its own, so a deployment can switch modes without logging
+    /// anyone out.
+    ///
+    /// The `created` and `accessed` stamps stay readable (they are authenticated, not
+    /// encrypted), and the cookie's length follows the state's. The state is never compressed:
+    /// compressing secrets together with values an attacker can influence, then encrypting,
+    /// turns the cookie's length into an oracle for the secrets (the CRIME and BREACH attacks).
+    ///
+    /// ```
+    /// use cookie_session::{CookieSessionFactory, Format, Secret, UnixTime};
+    /// let factory = CookieSessionFactory::builder(Secret::generate())
+    ///     .format(Format::Encrypted)
+    ///     .build()?;
+    /// assert_eq!(factory.format().to_string(), "native encrypted");
+    /// let now = UnixTime::from_secs(1_700_000_000);
+    /// let mut session = factory.load(None, now);
+    /// session.insert("username", "john")?;
+    /// let cookie = factory.finish(&session, now)?.unwrap();
+    /// let session = factory.load(Some(cookie.value()), now);
+    /// assert_eq!(session.get::<String>("username")?.as_deref(), Some("john"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "encryption")]
+    Encrypted,
     /// Pyramid's `SignedCookieSessionFactory` format with the given HMAC hash
     /// (Pyramid's default is SHA-512).
     Pyramid(PyramidHash),
@@ -43,6 +72,8 @@ impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Signed => f.write_str("native signed"),
+            #[cfg(feature = "encryption")]
+            Self::Encrypted => f.write_str("native encrypted"),
             Self::Pyramid(hash) => write!(f, "pyramid ({hash})"),
         }
     }
@@ -138,6 +169,9 @@ pub(crate) struct Decoded {
     pub(crate) accessed: f64,
     /// Position in the key ring of the key that verified the cookie.
     pub(crate) key_index: usize,
+    /// The cookie is in a suite other than the one this codec writes (signed read by an
+    /// encrypted factory, or the reverse): re-issue it in the configured one.
+    pub(crate) other_suite: bool,
 }
 
 /// The `accessed` stamp to write. Pyramid writes `int(now)` after any access, but the float it
@@ -178,6 +212,13 @@ impl Codec {
                 salt,
                 cookie_name,
                 native::Suite::Signed,
+            )?),
+            #[cfg(feature = "encryption")]
+            Format::Encrypted => Self::Native(native::NativeCodec::new(
+                ring,
+                salt,
+                cookie_name,
+                native::Suite::Encrypted,
             )?),
             Format::Pyramid(hash) => Self::Pyramid(pyramid::PyramidCodec::new(ring, salt, hash)),
         })

@@ -2,19 +2,39 @@
 //!
 //! ```text
 //! cookie value = base64url_nopad(envelope)
-//! envelope     = header | body | tag
 //! header       = suite(1) | key_id(4) | flags(1) | created u64 BE(8) | accessed u64 BE(8)
-//! suite 0x01   body = JSON object (the state), tag = HMAC-SHA256 (32 bytes)
 //! ```
 //!
-//! The tag covers `PAE([context, cookie name, purpose, header, body])`, an injective
-//! length-prefixed encoding (PASETO's PAE), so a cookie cannot be replayed under another cookie
-//! name or another application's purpose, and no two field splits collide. The key id selects the
-//! key (no trial of every key); it is derived from the secret with HKDF, like the MAC key, so it
-//! reveals nothing about the key.
+//! | suite            | envelope                                                          | overhead |
+//! |------------------|-------------------------------------------------------------------|----------|
+//! | `0x01` signed    | header(22) ‖ JSON state ‖ HMAC-SHA256 tag(32)                     | 54 bytes |
+//! | `0x02` encrypted | header(22) ‖ nonce(24) ‖ XChaCha20-Poly1305(JSON state) ‖ tag(16) | 62 bytes |
 //!
-//! Decoding checks, in order: length, base64url, suite, key id, flags, tag (in constant time),
-//! and only then parses the JSON.
+//! Suite `0x02` exists only with the `encryption` feature; without it such a cookie is an unknown
+//! suite. The header is never encrypted: the timestamps are readable (not forgeable) in both
+//! suites.
+//!
+//! Each master secret yields one working key per purpose with HKDF-SHA256 (salt
+//! `cookie-session/v1/hkdf`, info `cookie-session/v1/mac/hmac-sha256`,
+//! `cookie-session/v1/enc/xchacha20poly1305` and `cookie-session/v1/key-id`), so one ring serves
+//! both suites without ever using a key for two algorithms. The key id selects the key (no trial
+//! of every key); being derived one-way, it reveals nothing about the key.
+//!
+//! What is authenticated is an injective, length-prefixed encoding (PASETO's PAE), so a cookie
+//! cannot be replayed under another cookie name or another application's purpose, and no two
+//! field splits collide:
+//!
+//! * `0x01`: the tag is the HMAC of `PAE([context, cookie name, purpose, header, body])`;
+//! * `0x02`: the associated data is `PAE([context, cookie name, purpose, header ‖ nonce])`, and
+//!   the 24-byte nonce is drawn from the operating system's generator for every cookie.
+//!
+//! The flags byte is always 0 in v1. In particular nothing is ever compressed, and the encrypted
+//! suite never will be: compressing secrets together with attacker-influenced values before
+//! encrypting turns the ciphertext's length into an oracle for the secrets (CRIME, BREACH).
+//!
+//! Decoding checks, in order: length, base64url, suite, key id, flags, tag (in constant time;
+//! for `0x02`, decryption), and only then parses the JSON. Any suite is read, whichever one the
+//! codec writes, so a deployment can switch between signed and encrypted cookies under one ring.
 
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Map, Value};
@@ -39,10 +59,25 @@ const HKDF_SALT: &[u8] = b"cookie-session/v1/hkdf";
 const INFO_MAC: &[u8] = b"cookie-session/v1/mac/hmac-sha256";
 const INFO_KEY_ID: &[u8] = b"cookie-session/v1/key-id";
 
+#[cfg(feature = "encryption")]
+mod encrypted;
+
 /// Which suite the codec writes. It reads every suite the build supports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Suite {
     Signed,
+    #[cfg(feature = "encryption")]
+    Encrypted,
+}
+
+impl Suite {
+    fn byte(self) -> u8 {
+        match self {
+            Self::Signed => SUITE_SIGNED,
+            #[cfg(feature = "encryption")]
+            Self::Encrypted => encrypted::SUITE_ENCRYPTED,
+        }
+    }
 }
 
 /// The working keys derived from one master secret.
@@ -51,12 +86,18 @@ struct NativeKey {
     /// Keyed, with the constant PAE prefix (context, cookie name, purpose) already absorbed:
     /// each message clones it and hashes only its own bytes.
     mac: Hmac<Sha256>,
+    #[cfg(feature = "encryption")]
+    aead: encrypted::AeadKey,
 }
 
 /// The native format with its keys derived, ready for requests.
 pub(crate) struct NativeCodec {
     keys: Vec<NativeKey>,
     write: Suite,
+    /// The constant start of the encrypted suite's associated data. Unlike the MAC prefix it
+    /// involves no key, so one copy serves the whole ring.
+    #[cfg(feature = "encryption")]
+    ad_prefix: encrypted::AdPrefix,
 }
 
 /// Appends a PAE length prefix (little-endian u64).
@@ -83,7 +124,12 @@ impl NativeCodec {
             }
             keys.push(key);
         }
-        Ok(Self { keys, write })
+        Ok(Self {
+            keys,
+            write,
+            #[cfg(feature = "encryption")]
+            ad_prefix: encrypted::AdPrefix::new(cookie_name, purpose),
+        })
     }
 
     fn key(&self, id: &[u8]) -> Option<(usize, &NativeKey)> {
@@ -92,11 +138,15 @@ impl NativeCodec {
 
     pub(crate) fn decode(&self, value: &str) -> Result<Decoded, DecodeError> {
         let raw = base64url::decode(value)?;
-        match raw.first() {
-            None => Err(DecodeError::Truncated),
-            Some(&SUITE_SIGNED) => self.open_signed(&raw),
-            Some(&other) => Err(DecodeError::UnknownSuite(other)),
-        }
+        let suite = *raw.first().ok_or(DecodeError::Truncated)?;
+        let mut decoded = match suite {
+            SUITE_SIGNED => self.open_signed(&raw),
+            #[cfg(feature = "encryption")]
+            encrypted::SUITE_ENCRYPTED => self.open_encrypted(raw),
+            other => Err(DecodeError::UnknownSuite(other)),
+        }?;
+        decoded.other_suite = suite != self.write.byte();
+        Ok(decoded)
     }
 
     fn open_signed(&self, raw: &[u8]) -> Result<Decoded, DecodeError> {
@@ -115,6 +165,7 @@ impl NativeCodec {
             created: header.created as f64,
             accessed: header.accessed as f64,
             key_index,
+            other_suite: false,
         })
     }
 
@@ -126,6 +177,8 @@ impl NativeCodec {
     ) -> Result<String, EncodeError> {
         match self.write {
             Suite::Signed => Ok(self.seal_signed(state, created, accessed)),
+            #[cfg(feature = "encryption")]
+            Suite::Encrypted => self.seal_encrypted(state, created, accessed),
         }
     }
 
@@ -173,13 +226,20 @@ impl NativeKey {
             .map_err(|_| ConfigError::Unsupported("HKDF output length"))?;
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(mac_key.as_slice())
             .map_err(|_| ConfigError::Unsupported("HMAC key length"))?;
+        #[cfg(feature = "encryption")]
+        let aead = encrypted::AeadKey::derive(&hkdf)?;
         // PAE([context, name, purpose, header, body]): count, then the three constant pieces.
         mac.update(&5u64.to_le_bytes());
         for piece in [CONTEXT, cookie_name.as_bytes(), purpose] {
             pae_len(&mut mac, piece.len());
             mac.update(piece);
         }
-        Ok(Self { id, mac })
+        Ok(Self {
+            id,
+            mac,
+            #[cfg(feature = "encryption")]
+            aead,
+        })
     }
 
     /// A MAC over one message's header and body, on top of the pre-absorbed prefix.
@@ -258,7 +318,7 @@ mod tests {
         .unwrap()
     }
 
-    fn state() -> Map<String, Value> {
+    pub(super) fn state() -> Map<String, Value> {
         serde_json::from_str(r#"{"user":"john","n":1}"#).unwrap()
     }
 

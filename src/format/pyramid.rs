@@ -134,6 +134,7 @@ impl PyramidCodec {
             created,
             accessed,
             key_index,
+            other_suite: false,
         })
     }
 

@@ -1,0 +1,301 @@
+//! Loading a [`KeyRing`] from an environment variable or a file, for fleets that rotate secrets.
+//! The format is documented on [`KeyRing::from_file`], where users see it.
+
+use std::path::Path;
+
+use zeroize::Zeroizing;
+
+use super::{KeyRing, Secret};
+use crate::error::ConfigError;
+use crate::format::native::MIN_SECRET_LEN;
+
+impl KeyRing {
+    /// A ring from the environment variable `var`: secrets separated by commas or whitespace,
+    /// newest (the primary) first, each written as in a key file (see [`KeyRing::from_file`]):
+    /// plain text, or prefixed with `hex:`, `base64:` or `text:`. Every secret must be at least
+    /// [`MIN_SECRET_LEN`] bytes long.
+    ///
+    /// # Errors
+    /// [`ConfigError::MissingEnvVar`] when the variable is unset or not Unicode;
+    /// [`ConfigError::KeySource`] naming the variable and entry (`$SESSION_SECRETS entry 2`)
+    /// for an empty variable, a bad encoding, a short or a duplicate secret.
+    ///
+    /// ```no_run
+    /// use cookie_session::{CookieSessionFactory, KeyRing};
+    /// // SESSION_SECRETS="hex:9f86d0…0a08, an-older-secret-still-accepted-for-a-while"
+    /// let factory = CookieSessionFactory::new(KeyRing::from_env("SESSION_SECRETS")?)?;
+    /// # Ok::<(), cookie_session::ConfigError>(())
+    /// ```
+    ///
+    /// ```
+    /// use cookie_session::{ConfigError, KeyRing};
+    /// assert!(matches!(
+    ///     KeyRing::from_env("COOKIE_SESSION_DOCTEST_UNSET"),
+    ///     Err(ConfigError::MissingEnvVar { .. })
+    /// ));
+    /// ```
+    pub fn from_env(var: &str) -> Result<Self, ConfigError> {
+        let value = match std::env::var(var) {
+            Ok(value) => Zeroizing::new(value),
+            Err(_) => {
+                return Err(ConfigError::MissingEnvVar {
+                    name: var.to_owned(),
+                });
+            }
+        };
+        let entries = value
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|entry| !entry.is_empty())
+            .enumerate()
+            .map(|(i, entry)| (format!("entry {}", i + 1), entry));
+        build_ring(entries, &format!("${var}"), MIN_SECRET_LEN)
+    }
+
+    /// A ring from a file of secrets, one per line, newest first: the first line is the primary,
+    /// which signs, the others are verify-only. Blank lines and lines starting with `#` are
+    /// ignored (a `#` elsewhere belongs to the secret). Every secret must be at least
+    /// [`MIN_SECRET_LEN`] bytes long.
+    ///
+    /// Each line is read the same way as everywhere else, so the same text means the same key:
+    ///
+    /// | line            | the secret is                                   | same as                 |
+    /// |-----------------|-------------------------------------------------|-------------------------|
+    /// | `hex:00ff…`     | the bytes of the hexadecimal digits             | `--secret-hex`          |
+    /// | `base64:AbC…`   | the bytes of base64 (URL-safe or standard)      | [`Secret::from_base64`] |
+    /// | `text:…`        | the UTF-8 bytes of the rest, whatever they are  | `--secret`              |
+    /// | anything else   | the UTF-8 bytes of the line                     | `--secret`, [`Secret::from_env`] |
+    ///
+    /// So the output of `cookie-session keygen`, pasted as it is, is a text secret: exactly what
+    /// `--secret` or a `SESSION_SECRET` variable make of it. Surrounding whitespace is not part
+    /// of a secret; write a secret that needs it (or that starts with `#`) in hex.
+    ///
+    /// # Errors
+    /// [`ConfigError::KeySource`] naming the file, and the line when one is at fault: a missing
+    /// or unreadable file, a file with no secret, invalid UTF-8, a bad encoding, a short or a
+    /// duplicate secret.
+    ///
+    /// ```no_run
+    /// use cookie_session::{CookieSessionFactory, KeyRing};
+    /// let ring = KeyRing::from_file("/run/secrets/session-keys")?;
+    /// let factory = CookieSessionFactory::new(ring)?;
+    /// # Ok::<(), cookie_session::ConfigError>(())
+    /// ```
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
+        let path = path.as_ref();
+        let bytes = read_key_file(path)?;
+        parse_key_file(&bytes, &path.display().to_string(), MIN_SECRET_LEN)
+    }
+
+    /// A ring from the text of a key file, as [`KeyRing::from_file`] reads it; `source_name`
+    /// names the source in errors (`"keys.txt"` gives `keys.txt line 3: …`).
+    ///
+    /// # Errors
+    /// As [`KeyRing::from_file`], except for reading.
+    ///
+    /// ```
+    /// use cookie_session::{ConfigError, KeyRing};
+    /// let text = [
+    ///     "# promoted 2026-03-01",
+    ///     "hex:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    ///     "",
+    ///     "# the previous primary, verify-only until 2026-03-02",
+    ///     "an old text secret, thirty-two bytes or more",
+    /// ]
+    /// .join("\n");
+    /// let ring = KeyRing::parse(&text, "keys.txt")?;
+    /// assert_eq!(ring.len(), 2);
+    ///
+    /// let err = KeyRing::parse("hex:0011\n", "keys.txt").unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "keys.txt line 1: too short: 2 bytes, at least 32 are needed"
+    /// );
+    /// # Ok::<(), ConfigError>(())
+    /// ```
+    pub fn parse(text: &str, source_name: &str) -> Result<Self, ConfigError> {
+        Self::parse_with_min_len(text, source_name, MIN_SECRET_LEN)
+    }
+
+    /// As [`KeyRing::parse`], with another minimum length: for the Pyramid format, whose
+    /// existing deployments may use secrets shorter than the native format's
+    /// [`MIN_SECRET_LEN`] bytes. A `min_len` of 0 still refuses empty secrets.
+    ///
+    /// # Errors
+    /// As [`KeyRing::parse`].
+    ///
+    /// ```
+    /// use cookie_session::KeyRing;
+    /// let ring = KeyRing::parse_with_min_len("seekrit\n", "pyramid.ini", 1)?;
+    /// assert_eq!(ring.primary().len(), 7);
+    /// # Ok::<(), cookie_session::ConfigError>(())
+    /// ```
+    pub fn parse_with_min_len(
+        text: &str,
+        source_name: &str,
+        min_len: usize,
+    ) -> Result<Self, ConfigError> {
+        build_ring(file_entries(text), source_name, min_len)
+    }
+}
+
+/// Reads a key file into memory that is wiped when dropped.
+pub(crate) fn read_key_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, ConfigError> {
+    std::fs::read(path)
+        .map(Zeroizing::new)
+        .map_err(|error| ConfigError::KeySource {
+            source_name: path.display().to_string(),
+            problem: format!("cannot read the file: {error}"),
+        })
+}
+
+/// Parses the bytes of a key file, naming the first line that is not UTF-8.
+pub(crate) fn parse_key_file(
+    bytes: &[u8],
+    source_name: &str,
+    min_len: usize,
+) -> Result<KeyRing, ConfigError> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => KeyRing::parse_with_min_len(text, source_name, min_len),
+        Err(error) => {
+            let line = 1 + bytes[..error.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            Err(ConfigError::KeySource {
+                source_name: format!("{source_name} line {line}"),
+                problem: "not valid UTF-8 text (write binary secrets with hex: or base64:)"
+                    .to_owned(),
+            })
+        }
+    }
+}
+
+/// The secrets of a file's text, each with its line ("line 3"), skipping blanks and comments.
+fn file_entries(text: &str) -> impl Iterator<Item = (String, &str)> {
+    text.lines().enumerate().filter_map(move |(i, line)| {
+        let line = if i == 0 {
+            line.trim_start_matches('\u{feff}')
+        } else {
+            line
+        };
+        let line = line.trim();
+        (!line.is_empty() && !line.starts_with('#')).then(|| (format!("line {}", i + 1), line))
+    })
+}
+
+/// Decodes every entry (with its place in the source, e.g. "line 3") and builds the ring,
+/// stopping at the first problem.
+fn build_ring<'a>(
+    entries: impl Iterator<Item = (String, &'a str)>,
+    source_name: &str,
+    min_len: usize,
+) -> Result<KeyRing, ConfigError> {
+    // Even with no minimum, an empty secret is no key.
+    let min_len = min_len.max(1);
+    let mut secrets: Vec<(String, Secret)> = Vec::new();
+    for (place, entry) in entries {
+        let problem = |problem: String| ConfigError::KeySource {
+            source_name: format!("{source_name} {place}"),
+            problem,
+        };
+        let secret = decode_entry(entry).map_err(problem)?;
+        if secret.is_empty() {
+            return Err(problem("empty secret".to_owned()));
+        }
+        if secret.len() < min_len {
+            return Err(problem(format!(
+                "too short: {} bytes, at least {min_len} are needed",
+                secret.len()
+            )));
+        }
+        // `Secret`'s equality runs in constant time.
+        if let Some((first, _)) = secrets.iter().find(|(_, seen)| *seen == secret) {
+            return Err(problem(format!(
+                "duplicate key: the same secret as {first}"
+            )));
+        }
+        secrets.push((place, secret));
+    }
+    if secrets.is_empty() {
+        return Err(ConfigError::KeySource {
+            source_name: source_name.to_owned(),
+            problem: "no secret found".to_owned(),
+        });
+    }
+    KeyRing::from_secrets(secrets.into_iter().map(|(_, secret)| secret))
+}
+
+/// One secret as written: `hex:`, `base64:`, `text:` or plain text. The problem never quotes
+/// the entry.
+fn decode_entry(entry: &str) -> Result<Secret, String> {
+    if let Some(hex) = entry.strip_prefix("hex:") {
+        Secret::from_hex(hex).map_err(|error| match error {
+            ConfigError::InvalidHex { position } => format!(
+                "bad encoding: not hexadecimal (odd length, or a non-hex character at \
+                 position {position} after `hex:`)"
+            ),
+            other => format!("bad encoding: {other}"),
+        })
+    } else if let Some(base64) = entry.strip_prefix("base64:") {
+        Secret::from_base64(base64).map_err(|_| "bad encoding: not valid base64".to_owned())
+    } else {
+        Ok(Secret::from_text(
+            entry.strip_prefix("text:").unwrap_or(entry),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(text: &str) -> (String, String) {
+        match KeyRing::parse(text, "keys.txt").unwrap_err() {
+            ConfigError::KeySource {
+                source_name,
+                problem,
+            } => (source_name, problem),
+            other => panic!("unexpected error {other:?}"),
+        }
+    }
+
+    #[test]
+    fn prefixes_pick_the_encoding() {
+        let hex = format!("hex:{}", "41".repeat(32));
+        let text = "A".repeat(32);
+        let base64 = format!("base64:{}", "QUFB".repeat(11)); // "AAA" x 11 = 33 bytes
+        // Same bytes written three ways are duplicates of each other.
+        assert_eq!(
+            problem(&format!("{hex}\n{text}")),
+            (
+                "keys.txt line 2".into(),
+                "duplicate key: the same secret as line 1".into()
+            )
+        );
+        let ring = KeyRing::parse(&format!("{hex}\n{base64}\ntext:hex:{text}"), "k").unwrap();
+        assert_eq!(ring.secrets()[0].expose(), [b'A'; 32]);
+        assert_eq!(ring.secrets()[1].expose(), [b'A'; 33]);
+        assert_eq!(ring.secrets()[2].expose(), format!("hex:{text}").as_bytes());
+    }
+
+    #[test]
+    fn non_utf8_names_the_line() {
+        let mut bytes = b"# comment\nhex:00\n".to_vec();
+        bytes.extend_from_slice(b"\xff\xfe secret\n");
+        let err = parse_key_file(&bytes, "keys.txt", 32).unwrap_err();
+        assert_eq!(
+            err,
+            ConfigError::KeySource {
+                source_name: "keys.txt line 3".into(),
+                problem: "not valid UTF-8 text (write binary secrets with hex: or base64:)".into(),
+            }
+        );
+    }
+
+    #[test]
+    fn byte_order_mark_and_crlf_are_ignored() {
+        let secret = "s".repeat(40);
+        let ring = KeyRing::parse(&format!("\u{feff}{secret}\r\n"), "k").unwrap();
+        assert_eq!(ring.primary().expose(), secret.as_bytes());
+    }
+}

@@ -78,19 +78,56 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! Operators usually keep the ring in a file (one secret per line, newest first) and rotate it
+//! under a running service: [`KeyRing::from_file`], [`CookieSessionFactory::reload_keys_from_file`]
+//! and [`CookieSessionFactory::watch_key_file`]. [`CookieSessionFactory::stats`] counts the
+//! cookies still arriving under old keys, so you know when one can be retired.
+//!
+//! ## Encrypted cookies
+//!
+//! A signed cookie can be read by its holder (it is base64 of JSON). With the `encryption`
+//! feature, `Format::Encrypted` seals the state with XChaCha20-Poly1305 instead; the same ring
+//! reads both kinds, so a deployment switches without logging anybody out:
+//!
+//! ```
+//! # #[cfg(feature = "encryption")] {
+//! use cookie_session::{CookieSessionFactory, Format, Secret, UnixTime};
+//! let factory = CookieSessionFactory::builder(Secret::generate())
+//!     .format(Format::Encrypted)
+//!     .build()?;
+//! let now = UnixTime::from_secs(1_700_000_000);
+//! let mut session = factory.load(None, now);
+//! session.insert("card_last4", "4242")?;
+//! let cookie = factory.finish(&session, now)?.unwrap();
+//! assert!(!cookie.value().contains("4242"));
+//! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! ## Sharing sessions with Pyramid
 //!
 //! [`Format::Pyramid`] reads and writes Pyramid's `SignedCookieSessionFactory` cookies byte for
-//! byte, so a Python and a Rust service can serve the same users during a migration:
+//! byte, so a Python and a Rust service can serve the same users during a migration. Give it the
+//! Pyramid app's secret, salt, hash and timeouts:
 //!
 //! ```
-//! use cookie_session::{CookieSessionFactory, PyramidHash, Secret, UnixTime};
+//! use std::time::Duration;
+//! use cookie_session::{CookieSessionFactory, PyramidHash, Secret};
 //! let factory = CookieSessionFactory::builder(Secret::from_text("the Pyramid app's secret"))
 //!     .pyramid(PyramidHash::Sha512)
+//!     .reissue_time(Duration::ZERO) // Pyramid's default
 //!     .build()?;
 //! # let _ = factory;
 //! # Ok::<(), cookie_session::ConfigError>(())
 //! ```
+//!
+//! ## In a web framework
+//!
+//! The adapters (`axum`, `actix`, `rocket` modules, behind features of the same names) decode the
+//! cookie on the handler's first use of the session and append the `Set-Cookie` after it. They
+//! are thin wrappers around [`LazySession`], which is also what to use for a framework without an
+//! adapter: make one per request from the `Cookie` headers, hand it to the handler, and after
+//! the handler call [`LazySession::finish`] with the response status.
 //!
 //! ## Features
 //!

@@ -1,0 +1,767 @@
+//! A catalogue of hostile cookie values. Each case asserts the typed reason it is rejected
+//! ([`DecodeError`]) and, by running at all, that it does not panic.
+//!
+//! Payload-level cases need a valid signature around a hostile body. For the Pyramid format the
+//! tests sign it themselves (the HMAC key is just `salt ‖ secret`). For the native envelope they
+//! re-implement its signing from the format's documentation (HKDF-SHA256 keys, a PAE-bound
+//! HMAC-SHA256 tag), after first checking that the re-implementation reproduces a cookie the
+//! library wrote, byte for byte.
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+use cookie_session::{
+    CookieSessionFactory, DEFAULT_SIZE_LIMIT, DecodeError, Format, KeyRing, PyramidHash, Secret,
+    UnixTime,
+};
+use hmac::{Hmac, KeyInit, Mac};
+use serde_json::{Map, Value, json};
+use sha2::{Sha256, Sha512};
+
+const NOW: u64 = 1_700_000_100;
+const NATIVE_SECRET: &[u8] = b"hostile-inputs: a native secret of forty bytes";
+const PYRAMID_SECRET: &str = "hostile-inputs pyramid secret";
+const PYRAMID_SALT: &str = "pyramid.session.";
+
+fn now() -> UnixTime {
+    UnixTime::from_secs(NOW)
+}
+
+fn native() -> CookieSessionFactory {
+    CookieSessionFactory::new(Secret::from_bytes(NATIVE_SECRET)).unwrap()
+}
+
+fn pyramid() -> CookieSessionFactory {
+    CookieSessionFactory::builder(Secret::from_text(PYRAMID_SECRET))
+        .pyramid(PyramidHash::Sha512)
+        .build()
+        .unwrap()
+}
+
+/// A Pyramid factory whose size limit lets megabyte payloads reach the parser.
+fn roomy_pyramid() -> CookieSessionFactory {
+    CookieSessionFactory::builder(Secret::from_text(PYRAMID_SECRET))
+        .pyramid(PyramidHash::Sha512)
+        .size_limit(4 << 20)
+        .build()
+        .unwrap()
+}
+
+fn factories() -> [(&'static str, CookieSessionFactory); 2] {
+    [("native", native()), ("pyramid", pyramid())]
+}
+
+fn state(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        other => panic!("not an object: {other}"),
+    }
+}
+
+/// A valid cookie of `factory` holding `{"user": "john"}`, issued a minute ago.
+fn valid_cookie(factory: &CookieSessionFactory) -> String {
+    factory
+        .encode_value(
+            &state(json!({"user": "john", "n": 1})),
+            UnixTime::from_secs(NOW - 60),
+            UnixTime::from_secs(NOW - 60),
+        )
+        .unwrap()
+}
+
+/// Asserts `value` is rejected by `factory` for `expected`, through `verify` and through `load`.
+#[track_caller]
+fn assert_rejected(factory: &CookieSessionFactory, value: &str, expected: DecodeError) {
+    assert_eq!(
+        factory.verify(value, now()).map(|cookie| cookie.state),
+        Err(expected),
+        "{} cookie {:?}",
+        factory.format(),
+        truncate_for_message(value)
+    );
+    let session = factory.load(Some(value), now());
+    assert_eq!(session.load_error(), Some(expected));
+    if expected == DecodeError::Expired {
+        assert!(!session.is_new() && session.state().is_empty());
+    } else {
+        assert!(session.is_new() && session.state().is_empty());
+    }
+}
+
+fn truncate_for_message(value: &str) -> String {
+    value.chars().take(80).collect()
+}
+
+// ----- signing hostile payloads ----------------------------------------------------------------
+
+/// `base64url(HMAC-SHA512(salt ‖ secret, payload) ‖ payload)`: a Pyramid cookie around any bytes.
+fn pyramid_sign(payload: &[u8]) -> String {
+    let key = [PYRAMID_SALT.as_bytes(), PYRAMID_SECRET.as_bytes()].concat();
+    let mut mac = <Hmac<Sha512> as KeyInit>::new_from_slice(&key).unwrap();
+    mac.update(payload);
+    let mut raw = mac.finalize().into_bytes().to_vec();
+    raw.extend_from_slice(payload);
+    URL_SAFE_NO_PAD.encode(raw)
+}
+
+/// The native envelope's key id and MAC key for `secret`, derived as the format documents.
+fn native_keys(secret: &[u8]) -> ([u8; 4], [u8; 32]) {
+    let hkdf = hkdf::Hkdf::<Sha256>::new(Some(b"cookie-session/v1/hkdf"), secret);
+    let (mut id, mut mac_key) = ([0u8; 4], [0u8; 32]);
+    hkdf.expand(b"cookie-session/v1/key-id", &mut id).unwrap();
+    hkdf.expand(b"cookie-session/v1/mac/hmac-sha256", &mut mac_key)
+        .unwrap();
+    (id, mac_key)
+}
+
+/// A native signed envelope (suite `suite`, flags `flags`) around any body, tagged over
+/// `PAE([context, cookie name, purpose, header, body])` for the cookie name `session` and no
+/// purpose.
+fn native_sign(suite: u8, flags: u8, created: u64, accessed: u64, body: &[u8]) -> String {
+    let (id, mac_key) = native_keys(NATIVE_SECRET);
+    let mut raw = vec![suite];
+    raw.extend_from_slice(&id);
+    raw.push(flags);
+    raw.extend_from_slice(&created.to_be_bytes());
+    raw.extend_from_slice(&accessed.to_be_bytes());
+    let header = raw.clone();
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&mac_key).unwrap();
+    mac.update(&5u64.to_le_bytes());
+    let pieces: [&[u8]; 5] = [b"cookie-session/v1", b"session", b"", &header, body];
+    for piece in pieces {
+        mac.update(&(piece.len() as u64).to_le_bytes());
+        mac.update(piece);
+    }
+    raw.extend_from_slice(body);
+    raw.extend_from_slice(&mac.finalize().into_bytes());
+    URL_SAFE_NO_PAD.encode(raw)
+}
+
+fn fresh_native(body: &[u8]) -> String {
+    native_sign(0x01, 0, NOW - 60, NOW - 60, body)
+}
+
+fn fresh_pyramid(state_json: &str) -> String {
+    pyramid_sign(format!("[{}, {}, {state_json}]", NOW - 60, NOW - 60).as_bytes())
+}
+
+#[test]
+fn the_signing_helpers_reproduce_the_library_byte_for_byte() {
+    let state = state(json!({"user": "john", "n": 1}));
+    let library = native()
+        .encode_value(
+            &state,
+            UnixTime::from_secs(NOW - 60),
+            UnixTime::from_secs(NOW - 60),
+        )
+        .unwrap();
+    assert_eq!(
+        fresh_native(br#"{"user":"john","n":1}"#),
+        library,
+        "native_sign no longer matches the native envelope: update it with the format"
+    );
+    let library = pyramid()
+        .encode_value(
+            &state,
+            UnixTime::from_secs(NOW - 60),
+            UnixTime::from_secs(NOW - 60),
+        )
+        .unwrap();
+    let payload = format!(
+        "[{}, {}.0, {{\"user\": \"john\", \"n\": 1}}]",
+        NOW - 60,
+        NOW - 60
+    );
+    assert_eq!(pyramid_sign(payload.as_bytes()), library);
+    // And both verify: the helpers are a way past the MAC, nothing else.
+    assert!(native().verify(&fresh_native(b"{}"), now()).is_ok());
+    assert!(pyramid().verify(&fresh_pyramid("{}"), now()).is_ok());
+}
+
+// ----- before decoding: empty, length, alphabet -----------------------------------------------
+
+#[test]
+fn empty_value() {
+    for (_, factory) in factories() {
+        assert_rejected(&factory, "", DecodeError::Empty);
+        let session = factory.load_from_cookie_headers(["session="], now());
+        assert_eq!(session.load_error(), Some(DecodeError::Empty));
+        let session = factory.load_from_cookie_headers(["session=\"\""], now());
+        assert_eq!(session.load_error(), Some(DecodeError::Empty));
+    }
+}
+
+#[test]
+fn whitespace_anywhere() {
+    for (_, factory) in factories() {
+        let valid = valid_cookie(&factory);
+        let mid = valid.len() / 2;
+        let cases = [
+            " ".to_owned(),
+            "\t".to_owned(),
+            "\r\n".to_owned(),
+            format!(" {valid}"),
+            format!("{valid} "),
+            format!("{valid}\n"),
+            format!("{} {}", &valid[..mid], &valid[mid..]),
+            format!("{}\u{a0}{}", &valid[..mid], &valid[mid..]),
+        ];
+        for value in cases {
+            assert_rejected(&factory, &value, DecodeError::Base64);
+        }
+    }
+}
+
+#[test]
+fn every_byte_outside_the_base64url_alphabet() {
+    let alphabet = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+    for (_, factory) in factories() {
+        let valid = valid_cookie(&factory);
+        let mid = valid.len() / 2;
+        let mut count = 0;
+        for byte in (0..=255u8).filter(|b| !alphabet(*b)) {
+            // Bytes above 0x7f cannot stand alone in a `&str`; the character with that code point
+            // (two UTF-8 bytes) is the nearest a header can deliver.
+            let c = char::from(byte);
+            let inserted = format!("{}{c}{}", &valid[..mid], &valid[mid..]);
+            assert_rejected(&factory, &inserted, DecodeError::Base64);
+            let replaced = format!("{}{c}{}", &valid[..mid], &valid[mid + 1..]);
+            assert_rejected(&factory, &replaced, DecodeError::Base64);
+            count += 1;
+        }
+        assert_eq!(count, 256 - 64);
+        for text in ["ünïcödé", "日本語", "😀😀😀😀"] {
+            assert_rejected(&factory, text, DecodeError::Base64);
+        }
+    }
+}
+
+#[test]
+fn padding() {
+    for (_, factory) in factories() {
+        let valid = valid_cookie(&factory);
+        let padded = URL_SAFE_NO_PAD
+            .decode(&valid)
+            .map(|raw| base64::engine::general_purpose::URL_SAFE.encode(raw))
+            .unwrap();
+        for value in [
+            format!("{valid}="),
+            format!("{valid}=="),
+            format!("{valid}==="),
+            format!("={valid}"),
+            "====".to_owned(),
+        ] {
+            assert_rejected(&factory, &value, DecodeError::Base64);
+        }
+        if padded != valid {
+            assert_rejected(&factory, &padded, DecodeError::Base64);
+        }
+    }
+}
+
+/// A valid cookie of `factory` whose base64url text uses `-` or `_`, so that the standard
+/// alphabet spells it differently.
+fn cookie_with_url_safe_characters(factory: &CookieSessionFactory) -> String {
+    (0..1000)
+        .map(|n| {
+            factory
+                .encode_value(
+                    &state(json!({ "n": n })),
+                    UnixTime::from_secs(NOW - 60),
+                    UnixTime::from_secs(NOW - 60),
+                )
+                .unwrap()
+        })
+        .find(|value| value.contains(['-', '_']))
+        .expect("some cookie uses - or _")
+}
+
+#[test]
+fn mixed_and_standard_alphabets() {
+    for (_, factory) in factories() {
+        let valid = cookie_with_url_safe_characters(&factory);
+        let standard = STANDARD_NO_PAD.encode(URL_SAFE_NO_PAD.decode(&valid).unwrap());
+        assert_ne!(standard, valid);
+        assert_rejected(&factory, &standard, DecodeError::Base64);
+        // Only one of the two substitutions: a mix of both alphabets.
+        let mixed = valid.replacen('-', "+", 1).replacen('_', "/", 1);
+        assert_rejected(&factory, &mixed, DecodeError::Base64);
+    }
+}
+
+#[test]
+fn stray_trailing_bits() {
+    for (_, factory) in factories() {
+        // Find a cookie whose last character carries padding bits (length not a multiple of 4).
+        let valid = (0..100)
+            .map(|n| {
+                factory
+                    .encode_value(
+                        &state(json!({ "pad": "x".repeat(n) })),
+                        UnixTime::from_secs(NOW - 60),
+                        UnixTime::from_secs(NOW - 60),
+                    )
+                    .unwrap()
+            })
+            .find(|value| value.len() % 4 == 2)
+            .unwrap();
+        // With two characters in the last group, the last one keeps 4 unused bits: setting
+        // the lowest spells the same bytes non-canonically.
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let last = *valid.as_bytes().last().unwrap();
+        let index = ALPHABET.iter().position(|c| *c == last).unwrap();
+        let sibling = char::from(ALPHABET[index | 1]);
+        assert_ne!(
+            u8::try_from(sibling).unwrap(),
+            last,
+            "the canonical form has zero bits"
+        );
+        let non_canonical = format!("{}{sibling}", &valid[..valid.len() - 1]);
+        assert_rejected(&factory, &non_canonical, DecodeError::Base64);
+        // 4n + 1 characters never spell whole bytes (here 4n + 2 plus three more).
+        assert_rejected(&factory, &format!("{valid}AAA"), DecodeError::Base64);
+    }
+}
+
+#[test]
+fn over_long_values_are_rejected_by_length_before_decoding() {
+    const MEGABYTE: usize = 1 << 20;
+    for (_, factory) in factories() {
+        let valid = valid_cookie(&factory);
+        let too_long = |len| DecodeError::TooLong {
+            len,
+            limit: DEFAULT_SIZE_LIMIT,
+        };
+        // Garbage, base64 and a valid cookie padded with base64: all refused for their length,
+        // never looked at as base64 (which would say `Base64` for the garbage).
+        assert_rejected(&factory, &"!".repeat(MEGABYTE), too_long(MEGABYTE));
+        assert_rejected(&factory, &"A".repeat(MEGABYTE), too_long(MEGABYTE));
+        let padded = format!("{valid}{}", "A".repeat(MEGABYTE - valid.len()));
+        assert_rejected(&factory, &padded, too_long(MEGABYTE));
+        // One byte over the limit is enough.
+        let just_over = "A".repeat(DEFAULT_SIZE_LIMIT + 1);
+        assert_rejected(&factory, &just_over, too_long(DEFAULT_SIZE_LIMIT + 1));
+        // Through the header parser too.
+        let header = format!("session={}", "A".repeat(MEGABYTE));
+        let session = factory.load_from_cookie_headers([header.as_str()], now());
+        assert_eq!(session.load_error(), Some(too_long(MEGABYTE)));
+    }
+}
+
+// ----- many cookies and headers --------------------------------------------------------------
+
+#[test]
+fn many_cookie_headers() {
+    for (_, factory) in factories() {
+        let valid = valid_cookie(&factory);
+        // Ten thousand other cookies do not count against the candidates of our name.
+        let mut headers: Vec<String> = (0..10_000).map(|i| format!("other{i}=x")).collect();
+        headers.push(format!("session={valid}"));
+        let session = factory.load_from_cookie_headers(headers.iter().map(String::as_str), now());
+        assert_eq!(session.load_error(), None);
+        assert_eq!(
+            session.get::<String>("user").unwrap().as_deref(),
+            Some("john")
+        );
+
+        // Ten thousand of our name: only the first four are tried, so a valid fifth is ignored
+        // and the reason given is the first candidate's.
+        let mut headers: Vec<String> = vec!["session=!".to_owned()];
+        headers.extend((1..10_000).map(|_| "session=AAAA".to_owned()));
+        headers.insert(4, format!("session={valid}"));
+        let session = factory.load_from_cookie_headers(headers.iter().map(String::as_str), now());
+        assert!(session.is_new());
+        assert_eq!(session.load_error(), Some(DecodeError::Base64));
+        // ...while a valid fourth is found.
+        headers.remove(4);
+        headers.insert(3, format!("session={valid}"));
+        let session = factory.load_from_cookie_headers(headers.iter().map(String::as_str), now());
+        assert_eq!(session.load_error(), None);
+    }
+}
+
+#[test]
+fn duplicate_session_cookies_in_one_header() {
+    for (_, factory) in factories() {
+        let first = valid_cookie(&factory);
+        let second = factory
+            .encode_value(
+                &state(json!({"user": "mallory"})),
+                UnixTime::from_secs(NOW - 10),
+                UnixTime::from_secs(NOW - 10),
+            )
+            .unwrap();
+        // A bad one first, then a good one: the first valid wins.
+        let header = format!("session=forged; theme=dark; session={first}; session={second}");
+        let session = factory.load_from_cookie_headers([header.as_str()], now());
+        assert_eq!(session.load_error(), None);
+        assert_eq!(
+            session.get::<String>("user").unwrap().as_deref(),
+            Some("john")
+        );
+        // Two good ones: the first (the browser sends the most specific path first).
+        let header = format!("session={second}; session={first}");
+        let session = factory.load_from_cookie_headers([header.as_str()], now());
+        assert_eq!(
+            session.get::<String>("user").unwrap().as_deref(),
+            Some("mallory")
+        );
+        // Five in one header, the valid one last: not tried.
+        let header = format!("session=a; session=b; session=c; session=d; session={first}");
+        let session = factory.load_from_cookie_headers([header.as_str()], now());
+        assert!(session.is_new());
+        assert_eq!(session.load_error(), Some(DecodeError::Base64));
+    }
+}
+
+// ----- behind a valid signature: payloads -----------------------------------------------------
+
+#[test]
+fn deeply_nested_json_beyond_the_recursion_limit() {
+    let nest = |depth: usize| format!("{{\"a\": {}{}}}", "[".repeat(depth), "]".repeat(depth));
+    // Within serde_json's limit of 128 levels: accepted.
+    let cookie = fresh_pyramid(&nest(100));
+    assert!(pyramid().verify(&cookie, now()).is_ok());
+    // Beyond it: a bad payload, not a stack overflow, even a megabyte deep.
+    let factory = roomy_pyramid();
+    for depth in [200, 10_000, 500_000] {
+        assert_rejected(
+            &factory,
+            &fresh_pyramid(&nest(depth)),
+            DecodeError::BadPayload,
+        );
+    }
+    let deep_objects = format!("{}1{}", "{\"a\":".repeat(300), "}".repeat(300));
+    assert_rejected(
+        &factory,
+        &fresh_pyramid(&deep_objects),
+        DecodeError::BadPayload,
+    );
+    // The native body goes through the same parser.
+    let body = format!("{{\"a\":{}{}}}", "[".repeat(200), "]".repeat(200));
+    assert_rejected(
+        &native(),
+        &fresh_native(body.as_bytes()),
+        DecodeError::BadPayload,
+    );
+}
+
+#[test]
+fn huge_numbers() {
+    let factory = pyramid();
+    // Numbers beyond f64: refused, in the timestamps and in the state.
+    for payload in [
+        "[1e400, 1700000040, {}]",
+        "[1700000040, -1e400, {}]",
+        "[1700000040, 1700000040, {\"n\": 1e400}]",
+    ] {
+        assert_rejected(
+            &factory,
+            &pyramid_sign(payload.as_bytes()),
+            DecodeError::BadPayload,
+        );
+    }
+    let thousand_digits = format!("1{}", "0".repeat(1000));
+    let payload = format!("[1700000040, 1700000040, {{\"n\": {thousand_digits}}}]");
+    assert_rejected(
+        &factory,
+        &pyramid_sign(payload.as_bytes()),
+        DecodeError::BadPayload,
+    );
+    // Integers past u64 but within f64 are kept as floats, as Python would read them back.
+    let payload = "[1700000040, 1700000040, {\"n\": 100000000000000000000000000000}]";
+    let cookie = factory
+        .verify(&pyramid_sign(payload.as_bytes()), now())
+        .unwrap();
+    assert_eq!(cookie.state["n"].as_f64(), Some(1e29));
+    // The same in a native body.
+    assert_rejected(
+        &native(),
+        &fresh_native(br#"{"n":1e400}"#),
+        DecodeError::BadPayload,
+    );
+}
+
+#[test]
+fn invalid_utf8_in_the_payload() {
+    let cases: [&[u8]; 4] = [
+        b"[1700000040, 1700000040, {\"a\": \"\xff\"}]",
+        b"[1700000040, 1700000040, {\"\xc3\": 1}]",
+        b"[1700000040, 1700000040, {\"a\": \"\xed\xa0\x80\"}]",
+        b"\xef\xbb\xbf[1700000040, 1700000040, {}]",
+    ];
+    for payload in cases {
+        assert_rejected(&pyramid(), &pyramid_sign(payload), DecodeError::BadPayload);
+    }
+    // Lone surrogates escaped in JSON are not text either.
+    let payload = br#"[1700000040, 1700000040, {"a": "\ud800"}]"#;
+    assert_rejected(&pyramid(), &pyramid_sign(payload), DecodeError::BadPayload);
+    for body in [&b"{\"a\":\"\xff\"}"[..], b"{\"a\":\"\xc0\xaf\"}"] {
+        assert_rejected(&native(), &fresh_native(body), DecodeError::BadPayload);
+    }
+}
+
+#[test]
+fn state_that_is_not_an_object() {
+    for state in ["[]", "[[\"a\", 1]]", "\"text\"", "1", "null", "true"] {
+        assert_rejected(&pyramid(), &fresh_pyramid(state), DecodeError::BadPayload);
+        assert_rejected(
+            &native(),
+            &fresh_native(state.as_bytes()),
+            DecodeError::BadPayload,
+        );
+    }
+    // Not a three-element list.
+    for payload in [
+        "{}",
+        "[]",
+        "[1700000040, 1700000040]",
+        "[1700000040, 1700000040, {}, {}]",
+        "[1700000040, 1700000040, {}] trailing",
+        "",
+    ] {
+        let expected = if payload.is_empty() {
+            DecodeError::Truncated
+        } else {
+            DecodeError::BadPayload
+        };
+        assert_rejected(&pyramid(), &pyramid_sign(payload.as_bytes()), expected);
+    }
+    assert_rejected(&native(), &fresh_native(b""), DecodeError::BadPayload);
+    assert_rejected(&native(), &fresh_native(b"{} {}"), DecodeError::BadPayload);
+}
+
+#[test]
+fn timestamps_negative_nan_like_far_future_or_not_numbers() {
+    let factory = pyramid();
+    // Not numbers, or NaN-like spellings that JSON does not have: bad payloads.
+    for stamp in [
+        "NaN",
+        "Infinity",
+        "-Infinity",
+        "nan",
+        "\"1700000040\"",
+        "null",
+        "true",
+        "[]",
+        "{}",
+        "0x10",
+        "+1",
+        "01",
+    ] {
+        for payload in [
+            format!("[{stamp}, 1700000040, {{}}]"),
+            format!("[1700000040, {stamp}, {{}}]"),
+        ] {
+            assert_rejected(
+                &factory,
+                &pyramid_sign(payload.as_bytes()),
+                DecodeError::BadPayload,
+            );
+        }
+    }
+    // Negative: verified, then simply too old.
+    assert_rejected(
+        &factory,
+        &pyramid_sign(b"[-1, -1e300, {}]"),
+        DecodeError::Expired,
+    );
+    let lifetime = CookieSessionFactory::builder(Secret::from_text(PYRAMID_SECRET))
+        .pyramid(PyramidHash::Sha512)
+        .max_lifetime(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    assert_rejected(
+        &lifetime,
+        &pyramid_sign(b"[1700000040, -5.5, {}]"),
+        DecodeError::LifetimeExceeded,
+    );
+    // Far future: Pyramid has no such rule, and the Pyramid format accepts what Pyramid accepts
+    // (only the key holder can write one); SECURITY.md notes it.
+    let cookie = factory
+        .verify(&pyramid_sign(b"[1e300, 1e300, {}]"), now())
+        .unwrap();
+    assert_eq!(cookie.accessed.as_secs_f64(), 1e300);
+
+    // The native header holds unsigned integers: far future is refused, zero is ancient.
+    let native = native();
+    assert_rejected(
+        &native,
+        &native_sign(1, 0, u64::MAX, u64::MAX, b"{}"),
+        DecodeError::NotYetValid,
+    );
+    assert_rejected(
+        &native,
+        &native_sign(1, 0, NOW - 60, NOW + 3600, b"{}"),
+        DecodeError::NotYetValid,
+    );
+    assert_rejected(
+        &native,
+        &native_sign(1, 0, 0, 0, b"{}"),
+        DecodeError::Expired,
+    );
+    // Within the allowed clock skew (60 s by default): accepted.
+    assert!(
+        native
+            .verify(&native_sign(1, 0, NOW + 30, NOW + 30, b"{}"), now())
+            .is_ok()
+    );
+}
+
+// ----- envelope structure -------------------------------------------------------------------
+
+#[test]
+fn unknown_suite_or_flags() {
+    let factory = native();
+    let mut unknown_suites: Vec<u8> = vec![0x00, 0x03, 0x7f, 0x80, 0xff];
+    if !cfg!(feature = "encryption") {
+        unknown_suites.push(0x02);
+    }
+    for suite in unknown_suites {
+        // Validly signed or not, an unknown suite is refused before anything else.
+        assert_rejected(
+            &factory,
+            &native_sign(suite, 0, NOW, NOW, b"{}"),
+            DecodeError::UnknownSuite(suite),
+        );
+        let raw = [&[suite][..], &[0u8; 100]].concat();
+        assert_rejected(
+            &factory,
+            &URL_SAFE_NO_PAD.encode(raw),
+            DecodeError::UnknownSuite(suite),
+        );
+    }
+    for flags in [0x01, 0x02, 0x80, 0xff] {
+        assert_rejected(
+            &factory,
+            &native_sign(1, flags, NOW, NOW, b"{}"),
+            DecodeError::UnknownFlags(flags),
+        );
+    }
+    // A flag bit set on a library-made cookie: refused for the flag, not the signature.
+    let mut raw = URL_SAFE_NO_PAD.decode(valid_cookie(&factory)).unwrap();
+    raw[5] = 0x04;
+    assert_rejected(
+        &factory,
+        &URL_SAFE_NO_PAD.encode(&raw),
+        DecodeError::UnknownFlags(0x04),
+    );
+}
+
+#[test]
+fn unknown_key_id() {
+    let factory = native();
+    let mut raw = URL_SAFE_NO_PAD.decode(valid_cookie(&factory)).unwrap();
+    raw[1] ^= 0x01;
+    assert_rejected(
+        &factory,
+        &URL_SAFE_NO_PAD.encode(&raw),
+        DecodeError::UnknownKey,
+    );
+    // A retired key: its cookies are unknown, not "bad".
+    let retired = CookieSessionFactory::new(Secret::from_bytes(vec![9; 32])).unwrap();
+    assert_rejected(&factory, &valid_cookie(&retired), DecodeError::UnknownKey);
+}
+
+#[test]
+fn truncated_envelopes_and_tags() {
+    let factory = native();
+    let raw = URL_SAFE_NO_PAD.decode(valid_cookie(&factory)).unwrap();
+    // Shorter than header plus tag: truncated, whatever the cut.
+    for len in [1, 5, 6, 21, 22, 40, 53] {
+        assert_rejected(
+            &factory,
+            &URL_SAFE_NO_PAD.encode(&raw[..len]),
+            DecodeError::Truncated,
+        );
+    }
+    // Long enough (the body is 21 bytes), but bytes of the tag are missing: the tag fails.
+    assert_eq!(raw.len(), 22 + 21 + 32);
+    for cut in [1, 2, 16, 21] {
+        assert_rejected(
+            &factory,
+            &URL_SAFE_NO_PAD.encode(&raw[..raw.len() - cut]),
+            DecodeError::BadSignature,
+        );
+    }
+    // Pyramid: the signature alone is too short; one payload byte more fails the signature.
+    let pyramid = pyramid();
+    let raw = URL_SAFE_NO_PAD.decode(valid_cookie(&pyramid)).unwrap();
+    for len in [1, 63, 64] {
+        assert_rejected(
+            &pyramid,
+            &URL_SAFE_NO_PAD.encode(&raw[..len]),
+            DecodeError::Truncated,
+        );
+    }
+    assert_rejected(
+        &pyramid,
+        &URL_SAFE_NO_PAD.encode(&raw[..65]),
+        DecodeError::BadSignature,
+    );
+}
+
+#[cfg(feature = "encryption")]
+#[test]
+fn truncated_nonce_or_tag_of_the_encrypted_suite() {
+    let factory = CookieSessionFactory::builder(Secret::from_bytes(NATIVE_SECRET))
+        .format(Format::Encrypted)
+        .build()
+        .unwrap();
+    let raw = URL_SAFE_NO_PAD.decode(valid_cookie(&factory)).unwrap();
+    assert_eq!(raw[0], 0x02);
+    // suite(1) key_id(4) flags(1) created(8) accessed(8) nonce(24) ... tag(16)
+    const NONCE_END: usize = 22 + 24;
+    for len in [1, 22, 23, NONCE_END - 1, NONCE_END, NONCE_END + 15] {
+        assert_rejected(
+            &factory,
+            &URL_SAFE_NO_PAD.encode(&raw[..len]),
+            DecodeError::Truncated,
+        );
+    }
+    for cut in [1, 8, 16] {
+        assert_rejected(
+            &factory,
+            &URL_SAFE_NO_PAD.encode(&raw[..raw.len() - cut]),
+            DecodeError::BadSignature,
+        );
+    }
+    // A flipped nonce bit fails authentication.
+    let mut flipped = raw.clone();
+    flipped[30] ^= 0x10;
+    assert_rejected(
+        &factory,
+        &URL_SAFE_NO_PAD.encode(&flipped),
+        DecodeError::BadSignature,
+    );
+}
+
+#[test]
+fn cookies_of_another_format_or_hash() {
+    let native = native();
+    let pyramid = pyramid();
+    // A Pyramid cookie starts with signature bytes: as a native envelope its first byte is an
+    // unknown suite, or it is a signed envelope with an unknown key.
+    let from_pyramid = valid_cookie(&pyramid);
+    let error = native.verify(&from_pyramid, now()).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            DecodeError::UnknownSuite(_) | DecodeError::UnknownKey | DecodeError::Truncated
+        ),
+        "{error:?}"
+    );
+    assert_rejected(&pyramid, &valid_cookie(&native), DecodeError::BadSignature);
+    let sha256 = CookieSessionFactory::builder(Secret::from_text(PYRAMID_SECRET))
+        .pyramid(PyramidHash::Sha256)
+        .build()
+        .unwrap();
+    assert_rejected(&sha256, &from_pyramid, DecodeError::BadSignature);
+    let ring = KeyRing::new(Secret::from_text(PYRAMID_SECRET));
+    let md5 = CookieSessionFactory::builder(ring)
+        .format(Format::Pyramid(PyramidHash::Md5))
+        .build()
+        .unwrap();
+    assert_rejected(&md5, &from_pyramid, DecodeError::BadSignature);
+}

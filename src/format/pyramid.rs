@@ -15,6 +15,7 @@
 
 use hmac::{Hmac, KeyInit, Mac};
 use md5::Md5;
+use serde_json::ser::{CompactFormatter, Formatter};
 use serde_json::{Map, Value};
 use sha1::Sha1;
 use sha2::{Sha224, Sha256, Sha384, Sha512};
@@ -68,12 +69,14 @@ impl PyramidMac {
         }
     }
 
-    /// Appends the signature of `payload` to `out`.
-    fn sign_into(&self, payload: &[u8], out: &mut Vec<u8>) {
+    /// Writes the signature of `payload` into `out` (exactly the digest's length).
+    fn sign_into(&self, payload: &[u8], out: &mut [u8]) {
         with_mac!(self.clone(), mac => {
             let mut mac = mac;
             mac.update(payload);
-            out.extend_from_slice(&mac.finalize().into_bytes());
+            let signature = mac.finalize().into_bytes();
+            let len = signature.len().min(out.len());
+            out[..len].copy_from_slice(&signature[..len]);
         })
     }
 
@@ -144,20 +147,26 @@ impl PyramidCodec {
         created: f64,
         accessed: Stamp,
     ) -> String {
-        let mut payload = Vec::with_capacity(128);
-        payload.push(b'[');
+        // One buffer: room for the signature, then the payload written after it and signed in
+        // place, so the payload is neither allocated nor copied separately.
+        let digest_len = self.hash.digest_len();
+        let mut raw = Vec::with_capacity(digest_len + 256);
+        raw.resize(digest_len, 0);
+        raw.push(b'[');
         match accessed {
-            Stamp::Whole(secs) => payload.extend_from_slice(secs.to_string().as_bytes()),
-            Stamp::Exact(secs) => pyjson::write_float_repr(&mut payload, secs),
+            Stamp::Whole(secs) => {
+                // Writing an integer into a Vec cannot fail.
+                let _ = CompactFormatter.write_i64(&mut raw, secs);
+            }
+            Stamp::Exact(secs) => pyjson::write_float_repr(&mut raw, secs),
         }
-        payload.extend_from_slice(b", ");
-        pyjson::write_float_repr(&mut payload, created);
-        payload.extend_from_slice(b", ");
-        pyjson::to_writer(&mut payload, state).expect("a JSON map always serializes into memory");
-        payload.push(b']');
-        let mut raw = Vec::with_capacity(self.hash.digest_len() + payload.len());
-        self.keys[0].sign_into(&payload, &mut raw);
-        raw.extend_from_slice(&payload);
+        raw.extend_from_slice(b", ");
+        pyjson::write_float_repr(&mut raw, created);
+        raw.extend_from_slice(b", ");
+        pyjson::to_writer(&mut raw, state).expect("a JSON map always serializes into memory");
+        raw.push(b']');
+        let (signature, payload) = raw.split_at_mut(digest_len);
+        self.keys[0].sign_into(payload, signature);
         base64url::encode(&raw)
     }
 }

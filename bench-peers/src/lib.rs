@@ -1,0 +1,159 @@
+//! The applications measured side by side: the same read+write route (`GET /visits`: read a
+//! counter from the session, write it back incremented, answer the number) on each framework,
+//! with cookie-session, with the framework's own session crate, and with no session at all.
+//!
+//! Used by the `peer-server` binary (the load tests' baselines and peers, see
+//! `scripts/loadtest.sh`) and by the in-process benchmark `benches/e2e.rs`.
+
+use std::net::Ipv4Addr;
+
+use cookie_session::{CookieSessionFactory, Secret};
+
+/// One fixed 64-byte secret for every variant: ours derives its keys from it, the `cookie`
+/// crate's `Key` takes it as it is.
+pub const MASTER: [u8; 64] = [0x5a; 64];
+
+/// Our factory as the examples build it (every default: signed, `Secure`, `HttpOnly`, `Lax`).
+pub fn factory() -> CookieSessionFactory {
+    CookieSessionFactory::new(Secret::from_bytes(MASTER.to_vec())).expect("a 64-byte secret")
+}
+
+/// The variants `peer-server` can serve.
+pub const VARIANTS: &[&str] = &[
+    "axum-plain",
+    "axum-cookie-session",
+    "axum-tower-sessions-memory",
+    "axum-tower-sessions-cookie",
+    "actix-plain",
+    "actix-cookie-session",
+    "actix-session-cookie",
+    "actix-session-cookie-private",
+    "rocket-plain",
+];
+
+pub mod axum_apps {
+    //! axum 0.8 routers.
+    use axum::Router;
+    use axum::http::StatusCode;
+    use axum::routing::get;
+
+    /// No session: the framework's floor for this route.
+    pub fn plain() -> Router {
+        Router::new().route("/visits", get(|| async { "1" }))
+    }
+
+    /// cookie-session's axum layer.
+    pub fn cookie_session() -> Router {
+        use cookie_session::axum::{Session, SessionLayer};
+        async fn visits(session: Session) -> Result<String, StatusCode> {
+            let previous: u64 = session.get("visits").ok().flatten().unwrap_or(0);
+            session
+                .insert("visits", previous + 1)
+                .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+            Ok((previous + 1).to_string())
+        }
+        Router::new()
+            .route("/visits", get(visits))
+            .layer(SessionLayer::new(super::factory()))
+    }
+
+    /// tower-sessions 0.15 with its in-memory store: the cookie carries only an id, the state
+    /// lives in the process.
+    pub fn tower_sessions_memory() -> Router {
+        use tower_sessions::{MemoryStore, Session, SessionManagerLayer};
+        async fn visits(session: Session) -> Result<String, StatusCode> {
+            let previous: u64 = session.get("visits").await.ok().flatten().unwrap_or(0);
+            session
+                .insert("visits", previous + 1)
+                .await
+                .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+            Ok((previous + 1).to_string())
+        }
+        Router::new()
+            .route("/visits", get(visits))
+            .layer(SessionManagerLayer::new(MemoryStore::default()))
+    }
+
+    /// tower-sessions-cookie-store 0.5 (built on tower-sessions-core 0.14: there is none for
+    /// 0.15): the whole record in a signed cookie.
+    pub fn tower_sessions_cookie() -> Router {
+        use tower_sessions_cookie_store::{CookieSessionManagerLayer, Key, Session};
+        async fn visits(session: Session) -> Result<String, StatusCode> {
+            let previous: u64 = session.get("visits").await.ok().flatten().unwrap_or(0);
+            session
+                .insert("visits", previous + 1)
+                .await
+                .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+            Ok((previous + 1).to_string())
+        }
+        Router::new()
+            .route("/visits", get(visits))
+            .layer(CookieSessionManagerLayer::signed(Key::from(&super::MASTER)))
+    }
+}
+
+pub mod actix_apps {
+    //! actix-web 4 service configurations (each wrapped in its middleware by the caller's `App`).
+    use actix_web::HttpResponse;
+
+    /// No session.
+    pub async fn plain() -> HttpResponse {
+        HttpResponse::Ok().body("1")
+    }
+
+    /// cookie-session's actix extractor (the app must be wrapped in
+    /// `cookie_session::actix::SessionMiddleware`).
+    pub async fn cookie_session(
+        session: cookie_session::actix::Session,
+    ) -> actix_web::Result<String> {
+        let previous: u64 = session.get("visits").ok().flatten().unwrap_or(0);
+        session.insert("visits", previous + 1)?;
+        Ok((previous + 1).to_string())
+    }
+
+    /// actix-session's extractor (the app must be wrapped in `actix_session::SessionMiddleware`).
+    pub async fn actix_session(session: actix_session::Session) -> actix_web::Result<String> {
+        let previous: u64 = session.get("visits").ok().flatten().unwrap_or(0);
+        session.insert("visits", previous + 1)?;
+        Ok((previous + 1).to_string())
+    }
+
+    /// actix-session 0.11 with its cookie store: signed (HMAC-SHA256, comparable to our default)
+    /// or private (AES-256-GCM, actix-session's default).
+    pub fn actix_session_middleware(
+        private: bool,
+    ) -> actix_session::SessionMiddleware<actix_session::storage::CookieSessionStore> {
+        use actix_session::config::CookieContentSecurity;
+        let security = if private {
+            CookieContentSecurity::Private
+        } else {
+            CookieContentSecurity::Signed
+        };
+        actix_session::SessionMiddleware::builder(
+            actix_session::storage::CookieSessionStore::default(),
+            actix_web::cookie::Key::from(&super::MASTER),
+        )
+        .cookie_content_security(security)
+        .cookie_name("session".to_owned())
+        .build()
+    }
+}
+
+pub mod rocket_apps {
+    //! rocket 0.5.
+    use rocket::{Build, Rocket, get, routes};
+
+    #[get("/visits")]
+    fn visits() -> &'static str {
+        "1"
+    }
+
+    /// No session, on 127.0.0.1:`port`, logging off.
+    pub fn plain(port: u16) -> Rocket<Build> {
+        let figment = rocket::Config::figment()
+            .merge(("address", super::Ipv4Addr::LOCALHOST))
+            .merge(("port", port))
+            .merge(("log_level", "off"));
+        rocket::custom(figment).mount("/", routes![visits])
+    }
+}

@@ -1,0 +1,434 @@
+//! What every benchmark shares: the two session payloads, the factories under test, the
+//! cryptographic floor written directly against the crypto crates, and the `cookie` crate's jars
+//! (the peer), all on the same bytes.
+//!
+//! Each bench binary includes this module and uses only part of it.
+#![allow(dead_code)]
+
+pub mod ops;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use cookie_session::{
+    CookieSessionFactory, Format, ManualClock, PyramidHash, Secret, Session, UnixTime,
+};
+use hmac::{Hmac, KeyInit, Mac};
+use serde_json::{Map, Value, json};
+use sha2::{Sha256, Sha512};
+
+/// The fixed "now" of every benchmark: cookies are issued and read at the same second, so no
+/// time rule (timeout, reissue) interferes.
+pub const NOW_SECS: i64 = 1_700_000_000;
+
+pub fn now() -> UnixTime {
+    UnixTime::from_secs(NOW_SECS as u64)
+}
+
+/// 64 fixed bytes: the master secret of the native factories and the `cookie` crate's key.
+pub const MASTER: [u8; 64] = [0x5a; 64];
+/// The Pyramid secret (text, as Pyramid applications configure it).
+pub const PYRAMID_SECRET: &str = "a Pyramid secret of sixty-four characters for the benchmark run";
+
+/// A typical logged-in session, about 150 bytes of JSON: a user id, a name, two roles and a
+/// CSRF token (40 lowercase hex characters, as `Session::new_csrf_token` makes them).
+pub fn small_state() -> Map<String, Value> {
+    let state = json!({
+        "user_id": 4_815_162,
+        "name": "Jonathan Quincy Public",
+        "roles": ["administrator", "editor"],
+        "_csrft_": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b",
+    });
+    into_map(state)
+}
+
+/// A large session, about 2 KB of JSON: the small one plus a list of recently viewed items and
+/// some preferences, the kind of state that grows in a cookie session.
+pub fn large_state() -> Map<String, Value> {
+    let mut state = small_state();
+    let recent: Vec<Value> = (0..16)
+        .map(|i| {
+            json!({
+                "path": format!("/catalogue/items/{}", 100_000 + i * 7_919),
+                "title": format!("Item number {i} with a descriptive title"),
+                "seen": 1_699_990_000.25 + f64::from(i) * 61.5,
+            })
+        })
+        .collect();
+    state.insert("recent".into(), Value::Array(recent));
+    state.insert(
+        "prefs".into(),
+        json!({"theme": "dark", "lang": "en-GB", "tz": "Europe/London", "page_size": 50,
+               "beta": true, "density": 0.75}),
+    );
+    state
+}
+
+fn into_map(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        _ => unreachable!("the payloads are JSON objects"),
+    }
+}
+
+/// The two payload sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Size {
+    Small,
+    Large,
+}
+
+impl Size {
+    pub const ALL: [Size; 2] = [Size::Small, Size::Large];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Small => "small",
+            Self::Large => "large",
+        }
+    }
+
+    pub fn state(self) -> Map<String, Value> {
+        match self {
+            Self::Small => small_state(),
+            Self::Large => large_state(),
+        }
+    }
+}
+
+/// The wire formats measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wire {
+    Signed,
+    #[cfg(feature = "encryption")]
+    Encrypted,
+    Pyramid,
+}
+
+impl Wire {
+    pub const ALL: &'static [Wire] = &[
+        Wire::Signed,
+        #[cfg(feature = "encryption")]
+        Wire::Encrypted,
+        Wire::Pyramid,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Signed => "signed",
+            #[cfg(feature = "encryption")]
+            Self::Encrypted => "encrypted",
+            Self::Pyramid => "pyramid",
+        }
+    }
+
+    /// A factory with every default except the format, the secret (fixed for repeatability) and
+    /// the clock, which stands at [`NOW_SECS`] for the code paths that read it (`LazySession`).
+    pub fn factory(self) -> CookieSessionFactory {
+        let clock = ManualClock::new(now());
+        let built = match self {
+            Self::Signed => CookieSessionFactory::builder(Secret::from_bytes(MASTER.to_vec()))
+                .format(Format::Signed)
+                .clock(clock)
+                .build(),
+            #[cfg(feature = "encryption")]
+            Self::Encrypted => CookieSessionFactory::builder(Secret::from_bytes(MASTER.to_vec()))
+                .format(Format::Encrypted)
+                .clock(clock)
+                .build(),
+            Self::Pyramid => CookieSessionFactory::builder(Secret::from_text(PYRAMID_SECRET))
+                .format(Format::Pyramid(PyramidHash::Sha512))
+                .clock(clock)
+                .build(),
+        };
+        built.expect("the benchmark configuration is valid")
+    }
+}
+
+/// One format and one payload, with everything each operation needs prepared outside the
+/// measured loop.
+pub struct Case {
+    pub wire: Wire,
+    pub size: Size,
+    pub factory: CookieSessionFactory,
+    pub state: Map<String, Value>,
+    /// A cookie value this factory issued for `state`.
+    pub cookie: String,
+    /// A loaded session holding `state`, changed, so that `finish` must write it.
+    pub changed: Session,
+    pub floor: Floor,
+    /// The floor's own cookie for `state` (for Pyramid: the same as `cookie`).
+    pub floor_cookie: String,
+}
+
+impl Case {
+    pub fn new(wire: Wire, size: Size) -> Self {
+        let factory = wire.factory();
+        let state = size.state();
+        let mut fresh = factory.load(None, now());
+        *fresh.state_mut() = state.clone();
+        let cookie = factory
+            .finish(&fresh, now())
+            .expect("the payload fits a cookie")
+            .expect("a changed session is written")
+            .value()
+            .to_owned();
+        let mut changed = factory.load(Some(&cookie), now());
+        assert!(!changed.is_new(), "{wire:?} {size:?}: the cookie must load");
+        changed.mark_changed();
+        let floor = Floor::new(wire);
+        let floor_cookie = match wire {
+            Wire::Pyramid => cookie.clone(),
+            _ => floor.seal(&state),
+        };
+        let case = Self {
+            wire,
+            size,
+            factory,
+            state,
+            cookie,
+            changed,
+            floor,
+            floor_cookie,
+        };
+        case.self_check();
+        case
+    }
+
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.wire.name(), self.size.name())
+    }
+
+    /// Ours: decode + verify + parse, through the public API, as an adapter calls it.
+    pub fn load(&self) -> Session {
+        self.factory.load(Some(&self.cookie), now())
+    }
+
+    /// Ours: serialize + sign (or encrypt) + the `Set-Cookie` header value.
+    pub fn finish(&self) -> String {
+        self.factory
+            .finish(&self.changed, now())
+            .expect("fits")
+            .expect("changed")
+            .into_string()
+    }
+
+    pub fn floor_load(&self) -> Map<String, Value> {
+        self.floor
+            .open(&self.floor_cookie)
+            .expect("the floor's own cookie opens")
+    }
+
+    pub fn floor_finish(&self) -> String {
+        self.floor.seal(&self.state)
+    }
+
+    /// The measurements must be of real work: each path recovers the same state.
+    fn self_check(&self) {
+        assert_eq!(self.load().state(), &self.state, "{}", self.id());
+        assert_eq!(self.floor_load(), self.state, "{} floor", self.id());
+        let issued = self.finish();
+        let value = issued
+            .split_once('=')
+            .and_then(|(_, rest)| rest.split(';').next())
+            .expect("name=value; attributes");
+        assert_eq!(
+            self.factory.load(Some(value), now()).state(),
+            &self.state,
+            "{} finish",
+            self.id()
+        );
+        let sealed = self.floor_finish();
+        if self.wire != Wire::Pyramid {
+            assert_eq!(self.floor.open(&sealed).expect("opens"), self.state);
+        }
+    }
+}
+
+/// The cryptographic floor: only base64url + one pre-keyed MAC (or the AEAD) + `serde_json`,
+/// written directly against the crypto crates, with no format, no header, no time rules.
+///
+/// * signed: `b64url(json ‖ HMAC-SHA256(json))`;
+/// * Pyramid: `b64url(HMAC-SHA512(salt ‖ secret, payload) ‖ payload)`, which *is* Pyramid's
+///   format, so the floor reads the same cookie ours reads; its writer is `serde_json`'s compact
+///   one rather than Python's `json.dumps` spelling;
+/// * encrypted: `b64url(nonce(24) ‖ XChaCha20-Poly1305(json) ‖ tag(16))`, no associated data.
+pub enum Floor {
+    Signed(Hmac<Sha256>),
+    Pyramid(Hmac<Sha512>),
+    #[cfg(feature = "encryption")]
+    Encrypted(chacha20poly1305::XChaCha20Poly1305),
+}
+
+const SHA256_LEN: usize = 32;
+const SHA512_LEN: usize = 64;
+
+impl Floor {
+    pub fn new(wire: Wire) -> Self {
+        match wire {
+            Wire::Signed => {
+                Self::Signed(Hmac::<Sha256>::new_from_slice(&MASTER[..32]).expect("any key length"))
+            }
+            Wire::Pyramid => {
+                let key = [b"pyramid.session.".as_slice(), PYRAMID_SECRET.as_bytes()].concat();
+                Self::Pyramid(Hmac::<Sha512>::new_from_slice(&key).expect("any key length"))
+            }
+            #[cfg(feature = "encryption")]
+            Wire::Encrypted => Self::Encrypted(
+                <chacha20poly1305::XChaCha20Poly1305 as chacha20poly1305::KeyInit>::new_from_slice(
+                    &MASTER[..32],
+                )
+                .expect("32-byte key"),
+            ),
+        }
+    }
+
+    /// Decode, verify (or decrypt), parse. `None` for a cookie that does not verify.
+    pub fn open(&self, value: &str) -> Option<Map<String, Value>> {
+        let raw = URL_SAFE_NO_PAD.decode(value).ok()?;
+        match self {
+            Self::Signed(keyed) => {
+                let body_len = raw.len().checked_sub(SHA256_LEN)?;
+                let (body, tag) = raw.split_at(body_len);
+                let mut mac = keyed.clone();
+                mac.update(body);
+                mac.verify_slice(tag).ok()?;
+                serde_json::from_slice(body).ok()
+            }
+            Self::Pyramid(keyed) => {
+                if raw.len() <= SHA512_LEN {
+                    return None;
+                }
+                let (tag, payload) = raw.split_at(SHA512_LEN);
+                let mut mac = keyed.clone();
+                mac.update(payload);
+                mac.verify_slice(tag).ok()?;
+                let (_accessed, _created, state): (f64, f64, Map<String, Value>) =
+                    serde_json::from_slice(payload).ok()?;
+                Some(state)
+            }
+            #[cfg(feature = "encryption")]
+            Self::Encrypted(aead) => {
+                use chacha20poly1305::{AeadInOut, Tag, XNonce};
+                let mut raw = raw;
+                let tag_at = raw.len().checked_sub(16).filter(|&at| at >= 24)?;
+                let (sealed, tag) = raw.split_at_mut(tag_at);
+                let (nonce, body) = sealed.split_at_mut(24);
+                let nonce = XNonce::try_from(&*nonce).ok()?;
+                let tag = Tag::try_from(&*tag).ok()?;
+                aead.decrypt_inout_detached(&nonce, &[], body.into(), &tag)
+                    .ok()?;
+                serde_json::from_slice(body).ok()
+            }
+        }
+    }
+
+    /// Serialize, sign (or encrypt with a fresh random nonce), encode.
+    pub fn seal(&self, state: &Map<String, Value>) -> String {
+        match self {
+            Self::Signed(keyed) => {
+                let mut raw = serde_json::to_vec(state).expect("a map serializes");
+                let mut mac = keyed.clone();
+                mac.update(&raw);
+                raw.extend_from_slice(&mac.finalize().into_bytes());
+                URL_SAFE_NO_PAD.encode(&raw)
+            }
+            Self::Pyramid(keyed) => {
+                let payload = serde_json::to_vec(&(NOW_SECS, NOW_SECS as f64, state))
+                    .expect("a tuple serializes");
+                let mut mac = keyed.clone();
+                mac.update(&payload);
+                let mut raw = mac.finalize().into_bytes().to_vec();
+                raw.extend_from_slice(&payload);
+                URL_SAFE_NO_PAD.encode(&raw)
+            }
+            #[cfg(feature = "encryption")]
+            Self::Encrypted(aead) => {
+                use chacha20poly1305::{AeadInOut, XNonce};
+                let mut raw = vec![0u8; 24];
+                getrandom::fill(&mut raw).expect("the OS generator works");
+                serde_json::to_writer(&mut raw, state).expect("a map serializes");
+                let (nonce, body) = raw.split_at_mut(24);
+                let nonce = XNonce::try_from(&*nonce).expect("24 bytes");
+                let tag = aead
+                    .encrypt_inout_detached(&nonce, &[], body.into())
+                    .expect("a small message");
+                raw.extend_from_slice(&tag);
+                URL_SAFE_NO_PAD.encode(&raw)
+            }
+        }
+    }
+}
+
+/// The `cookie` crate (0.18), the primitive the Rust peers build on: its `SignedJar`
+/// (HMAC-SHA256) for the signed format, its `PrivateJar` (AES-256-GCM) for the encrypted one,
+/// with the same `serde_json` serialization and the same cookie attributes as ours. Values are
+/// written with `Display` (not percent-encoded): the cheapest way the crate can be used, so the
+/// comparison favours the peer.
+pub struct CookieJarPeer {
+    key: cookie::Key,
+    private: bool,
+    state: Map<String, Value>,
+    /// A value this peer issued for `state`.
+    pub value: String,
+}
+
+impl CookieJarPeer {
+    pub fn new(private: bool, size: Size) -> Self {
+        let mut peer = Self {
+            key: cookie::Key::from(&MASTER),
+            private,
+            state: size.state(),
+            value: String::new(),
+        };
+        let header = peer.finish();
+        peer.value = header
+            .split_once('=')
+            .and_then(|(_, rest)| rest.split(';').next())
+            .expect("name=value; attributes")
+            .to_owned();
+        assert_eq!(peer.load(), peer.state, "the peer round-trips");
+        peer
+    }
+
+    pub fn name(&self) -> &'static str {
+        if self.private {
+            "cookie PrivateJar"
+        } else {
+            "cookie SignedJar"
+        }
+    }
+
+    /// What a request costs the peer: the jar with the request's cookie, verify (or decrypt),
+    /// parse the JSON.
+    pub fn load(&self) -> Map<String, Value> {
+        let mut jar = cookie::CookieJar::new();
+        jar.add_original(cookie::Cookie::new("session", self.value.clone()));
+        let verified = if self.private {
+            jar.private(&self.key).get("session")
+        } else {
+            jar.signed(&self.key).get("session")
+        };
+        let verified = verified.expect("the peer's own cookie verifies");
+        serde_json::from_str(verified.value()).expect("the peer's own JSON parses")
+    }
+
+    /// Serialize, sign (or encrypt), and render the `Set-Cookie` value with our attributes.
+    pub fn finish(&self) -> String {
+        let json = serde_json::to_string(&self.state).expect("a map serializes");
+        let built = cookie::Cookie::build(("session", json))
+            .http_only(true)
+            .same_site(cookie::SameSite::Lax)
+            .secure(true)
+            .path("/");
+        let mut jar = cookie::CookieJar::new();
+        if self.private {
+            jar.private_mut(&self.key).add(built);
+        } else {
+            jar.signed_mut(&self.key).add(built);
+        }
+        jar.delta()
+            .next()
+            .expect("one cookie was added")
+            .to_string()
+    }
+}

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Instruction counts per operation (valgrind --tool=callgrind) for our load/finish, the
+# cryptographic floor's and the cookie crate's, and the ratios between them.
+#
+#   scripts/callgrind.sh                      # every operation (about 3 minutes)
+#   scripts/callgrind.sh load-signed-small    # only these operations (plus nothing else)
+#   scripts/callgrind.sh --annotate finish-encrypted-small   # where one operation's instructions go
+#
+# Each operation runs N1 and N2 times in two processes; (I(N2) - I(N1)) / (N2 - N1) is its cost,
+# setup and process start-up cancel. Instruction counts do not depend on what else the machine is
+# doing, unlike wall time. Writes bench-results/callgrind.tsv (operation, instructions per op).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+N1=${CALLGRIND_N1:-20}
+N2=${CALLGRIND_N2:-220}
+FEATURES=${BENCH_FEATURES:-encryption}
+OUT_DIR=bench-results
+mkdir -p "$OUT_DIR"
+
+if ! command -v valgrind >/dev/null; then
+    echo "valgrind not found; installing it with apt-get" >&2
+    apt-get update -qq && apt-get install -y -qq valgrind >/dev/null
+fi
+
+# The driver is a [[bench]] (harness = false), so it is built with the bench profile and stays
+# out of the public examples.
+bin=$(nice cargo bench --quiet --no-run --features "$FEATURES" --bench instructions \
+    --message-format=json 2>/dev/null |
+    python3 -c 'import json,sys
+for line in sys.stdin:
+    msg = json.loads(line)
+    if msg.get("reason") == "compiler-artifact" and msg.get("executable") and msg["target"]["name"] == "instructions":
+        print(msg["executable"])')
+[ -x "$bin" ] || { echo "could not build the instructions driver" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Total instructions (Ir) of one run of `op` `n` times.
+count() {
+    local op=$1 n=$2 out="$tmp/$1.$2.out"
+    valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" "$op" "$n" >/dev/null 2>&1
+    awk '/^(summary|totals):/ { print $2; exit }' "$out"
+}
+
+if [ "${1:-}" = "--annotate" ]; then
+    op=${2:?usage: scripts/callgrind.sh --annotate OPERATION}
+    valgrind --tool=callgrind --callgrind-out-file="$tmp/annotate.out" "$bin" "$op" 2000 \
+        >/dev/null 2>&1
+    echo "# $op: inclusive instructions per function over 2000 runs (setup included, small)"
+    callgrind_annotate --inclusive=yes "$tmp/annotate.out" 2>/dev/null | sed -n '1,60p'
+    exit 0
+fi
+
+if [ $# -gt 0 ]; then
+    ops=("$@")
+else
+    mapfile -t ops < <("$bin" --list)
+fi
+
+tsv="$OUT_DIR/callgrind.tsv"
+printf 'operation\tinstructions\n' >"$tsv"
+for op in "${ops[@]}"; do
+    a=$(count "$op" "$N1")
+    b=$(count "$op" "$N2")
+    per_op=$(( (b - a) / (N2 - N1) ))
+    printf '%s\t%s\n' "$op" "$per_op" >>"$tsv"
+    printf '%-32s %10s instructions\n' "$op" "$per_op"
+done
+
+echo
+python3 - "$tsv" <<'PY'
+import csv, sys
+rows = {r["operation"]: int(r["instructions"]) for r in csv.DictReader(open(sys.argv[1]), delimiter="\t")}
+def ratio(a, b):
+    return f"{rows[a] / rows[b]:.3f}x" if a in rows and b in rows and rows[b] else "-"
+print(f"{'ratio':<34} {'ours/floor':>10} {'peer/ours':>10}")
+for wire in ("signed", "encrypted", "pyramid"):
+    for op in ("load", "finish"):
+        for size in ("small", "large"):
+            ours = f"{op}-{wire}-{size}"
+            if ours not in rows:
+                continue
+            print(f"{ours:<34} {ratio(ours, 'floor-' + ours):>10} {ratio('peer-' + ours, ours):>10}")
+for op in ("load", "finish"):
+    for size in ("small", "large"):
+        a, b = f"{op}-encrypted-{size}", f"{op}-signed-{size}"
+        if a in rows:
+            print(f"{'encrypted/signed ' + op + ' ' + size:<34} {ratio(a, b):>10}")
+if "lazy-untouched" in rows:
+    print(f"{'lazy untouched / lazy read':<34} {ratio('lazy-untouched', 'lazy-read'):>10}")
+PY
+echo "wrote $tsv"

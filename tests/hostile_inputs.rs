@@ -116,8 +116,8 @@ fn native_keys(secret: &[u8]) -> ([u8; 4], [u8; 32]) {
 }
 
 /// A native signed envelope (suite `suite`, flags `flags`) around any body, tagged over
-/// `PAE([context, cookie name, purpose, header, body])` for the cookie name `session` and no
-/// purpose.
+/// `PAE([context, cookie name, purpose, padding, header, body])` for the cookie name `session`
+/// and no purpose.
 fn native_sign(suite: u8, flags: u8, created: u64, accessed: u64, body: &[u8]) -> String {
     let (id, mac_key) = native_keys(NATIVE_SECRET);
     let mut raw = vec![suite];
@@ -127,8 +127,10 @@ fn native_sign(suite: u8, flags: u8, created: u64, accessed: u64, body: &[u8]) -
     raw.extend_from_slice(&accessed.to_be_bytes());
     let header = raw.clone();
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&mac_key).unwrap();
-    mac.update(&5u64.to_le_bytes());
-    let pieces: [&[u8]; 5] = [b"cookie-session/v1", b"session", b"", &header, body];
+    mac.update(&6u64.to_le_bytes());
+    let constant_len = 8 + (8 + 17) + (8 + 7) + 8 + 8;
+    let padding = vec![0u8; (64 - constant_len % 64) % 64];
+    let pieces: [&[u8]; 6] = [b"cookie-session/v1", b"session", b"", &padding, &header, body];
     for piece in pieces {
         mac.update(&(piece.len() as u64).to_le_bytes());
         mac.update(piece);

@@ -24,7 +24,9 @@
 //! cannot be replayed under another cookie name or another application's purpose, and no two
 //! field splits collide:
 //!
-//! * `0x01`: the tag is the HMAC of `PAE([context, cookie name, purpose, header, body])`;
+//! * `0x01`: the tag is the HMAC of `PAE([context, cookie name, purpose, padding, header, body])`,
+//!   where `padding` is the zero bytes (0–63) that end the constant pieces on a SHA-256 block
+//!   boundary, so that part is hashed once per key rather than once per cookie;
 //! * `0x02`: the associated data is `PAE([context, cookie name, purpose, header ‖ nonce])`, and
 //!   the 24-byte nonce is drawn from the operating system's generator for every cookie.
 //!
@@ -98,6 +100,15 @@ pub(crate) struct NativeCodec {
     /// involves no key, so one copy serves the whole ring.
     #[cfg(feature = "encryption")]
     ad_prefix: encrypted::AdPrefix,
+}
+
+/// The number of zero bytes that brings the constant part of the signed message — the piece
+/// count and the length-prefixed context, cookie name, purpose and this padding — to a whole
+/// number of SHA-256 blocks.
+pub(crate) fn mac_prefix_padding(cookie_name_len: usize, purpose_len: usize) -> usize {
+    const BLOCK: usize = 64;
+    let prefix = 8 + (8 + CONTEXT.len()) + (8 + cookie_name_len) + (8 + purpose_len) + 8;
+    (BLOCK - prefix % BLOCK) % BLOCK
 }
 
 /// Appends a PAE length prefix (little-endian u64).
@@ -228,9 +239,12 @@ impl NativeKey {
             .map_err(|_| ConfigError::Unsupported("HMAC key length"))?;
         #[cfg(feature = "encryption")]
         let aead = encrypted::AeadKey::derive(&hkdf)?;
-        // PAE([context, name, purpose, header, body]): count, then the three constant pieces.
-        mac.update(&5u64.to_le_bytes());
-        for piece in [CONTEXT, cookie_name.as_bytes(), purpose] {
+        // PAE([context, name, purpose, padding, header, body]): the count, then the four constant
+        // pieces, absorbed once here. The zero padding makes them end on a SHA-256 block
+        // boundary, so each cookie hashes only its own bytes (one block less per cookie).
+        let padding = vec![0u8; mac_prefix_padding(cookie_name.len(), purpose.len())];
+        mac.update(&6u64.to_le_bytes());
+        for piece in [CONTEXT, cookie_name.as_bytes(), purpose, &padding] {
             pae_len(&mut mac, piece.len());
             mac.update(piece);
         }
@@ -353,6 +367,18 @@ mod tests {
             codec(&[8; 32], "session", "app").decode(&value),
             Err(DecodeError::UnknownKey)
         );
+    }
+
+    #[test]
+    fn the_constant_mac_prefix_fills_whole_blocks() {
+        for name_len in 0..70 {
+            for purpose_len in [0, 1, 13, 64, 100] {
+                let padding = mac_prefix_padding(name_len, purpose_len);
+                assert!(padding < 64);
+                let prefix = 8 + (8 + CONTEXT.len()) + (8 + name_len) + (8 + purpose_len) + 8;
+                assert_eq!((prefix + padding) % 64, 0, "{name_len} {purpose_len}");
+            }
+        }
     }
 
     #[test]

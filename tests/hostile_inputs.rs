@@ -130,7 +130,14 @@ fn native_sign(suite: u8, flags: u8, created: u64, accessed: u64, body: &[u8]) -
     mac.update(&6u64.to_le_bytes());
     let constant_len = 8 + (8 + 17) + (8 + 7) + 8 + 8;
     let padding = vec![0u8; (64 - constant_len % 64) % 64];
-    let pieces: [&[u8]; 6] = [b"cookie-session/v1", b"session", b"", &padding, &header, body];
+    let pieces: [&[u8]; 6] = [
+        b"cookie-session/v1",
+        b"session",
+        b"",
+        &padding,
+        &header,
+        body,
+    ];
     for piece in pieces {
         mac.update(&(piece.len() as u64).to_le_bytes());
         mac.update(piece);

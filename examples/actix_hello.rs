@@ -78,7 +78,10 @@ pub fn app(
 async fn index(session: Session) -> actix_web::Result<String> {
     session.insert("username", "john")?;
     let username: Option<String> = session.get("username")?;
-    Ok(format!("Hello, {}!", username.unwrap_or_default()))
+    Ok(format!(
+        "Hello, {}!",
+        username.as_deref().unwrap_or("anonymous")
+    ))
 }
 
 async fn whoami(session: Session) -> String {
@@ -93,7 +96,12 @@ async fn logout(session: Session) -> &'static str {
 }
 
 async fn visits(session: Session) -> actix_web::Result<String> {
-    let visits = session.get::<u64>("visits").ok().flatten().unwrap_or(0) + 1;
+    let visits = session
+        .get::<u64>("visits")
+        .ok()
+        .flatten()
+        .unwrap_or(0)
+        .saturating_add(1);
     session.insert("visits", visits)?;
     Ok(visits.to_string())
 }

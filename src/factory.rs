@@ -170,7 +170,9 @@ impl Drop for KeyFileWatcher {
 
 /// A cookie that verified and is within its time limits, as [`CookieSessionFactory::verify`]
 /// returns it.
-#[derive(Debug, Clone, PartialEq)]
+/// `Debug` shows the state's keys, not its values.
+#[derive(Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VerifiedCookie {
     /// The session state.
     pub state: Map<String, Value>,
@@ -180,6 +182,17 @@ pub struct VerifiedCookie {
     pub accessed: UnixTime,
     /// Which key of the ring verified it (0 = primary).
     pub key_index: usize,
+}
+
+impl std::fmt::Debug for VerifiedCookie {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifiedCookie")
+            .field("keys", &self.state.keys().collect::<Vec<_>>())
+            .field("created", &self.created)
+            .field("accessed", &self.accessed)
+            .field("key_index", &self.key_index)
+            .finish()
+    }
 }
 
 impl CookieSessionFactory {
@@ -468,7 +481,9 @@ impl CookieSessionFactory {
 
     /// The session for a request, from its `Cookie` header(s): finds this factory's cookie among
     /// the others. When a browser sends several cookies of the same name (set for different paths
-    /// or domains), the first that verifies wins; at most four are tried.
+    /// or domains), the first valid one wins, then the first expired one (which gives an empty
+    /// session, as one cookie would); at most four are tried. (WebOb takes the last one: a browser
+    /// sends the cookie of the most specific path first.)
     ///
     /// ```
     /// # use cookie_session::{CookieSessionFactory, Secret, UnixTime};
@@ -487,19 +502,25 @@ impl CookieSessionFactory {
     ) -> Session {
         let name = self.cookie_name();
         let mut first_error = None;
+        // An expired cookie is only used when no other cookie of the name is valid: a stale
+        // cookie left at another path must not hide the live one.
+        let mut first_expired = None;
         let candidates = headers
             .into_iter()
             .flat_map(|header| cookie_values(header, name))
             .take(MAX_CANDIDATES);
         for value in candidates {
             match self.load_value(value, now) {
-                Ok(session) => return session,
+                Ok(session) if session.load_error().is_none() => return session,
+                Ok(expired) => {
+                    first_expired.get_or_insert(expired);
+                }
                 Err(error) => {
                     first_error.get_or_insert(error);
                 }
             }
         }
-        self.new_session(now, first_error)
+        first_expired.unwrap_or_else(|| self.new_session(now, first_error))
     }
 
     /// A session from one cookie value, or why there is none. An expired cookie still makes a
@@ -576,7 +597,8 @@ impl CookieSessionFactory {
     ///
     /// # Errors
     /// [`EncodeError::TooLarge`] when the header would exceed the size limit: never a cookie that
-    /// the browser would silently drop.
+    /// the browser would silently drop. Every error is also logged here (`tracing`, error
+    /// level, with both sizes for `TooLarge`), so callers need not log it again.
     pub fn finish(
         &self,
         session: &Session,
@@ -591,11 +613,11 @@ impl CookieSessionFactory {
             Stamp::Exact(session.renewed_secs())
         };
         let inner = &self.inner;
-        let value = inner.codec.load().encode(
-            session.state_unaccessed(),
-            session.created_secs(),
-            accessed,
-        )?;
+        let value = inner
+            .codec
+            .load()
+            .encode(session.state_unaccessed(), session.created_secs(), accessed)
+            .inspect_err(|error| tracing::error!(%error, "session cookie could not be written"))?;
         let set_cookie = SetCookie::new(&inner.cookie_name, &value, &inner.attributes);
         if set_cookie.len() > inner.size_limit {
             let error = EncodeError::TooLarge {

@@ -56,7 +56,10 @@ pub(crate) fn is_valid_attribute(value: &str) -> bool {
 /// assert!(set_cookie.as_str().ends_with("; HttpOnly; SameSite=Lax; Secure; Path=/"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` hides the value (it is the user's credential); `Display` and [`SetCookie::as_str`]
+/// give the whole header.
+#[derive(Clone, PartialEq, Eq)]
 pub struct SetCookie {
     header: String,
     value_range: std::ops::Range<usize>,
@@ -108,6 +111,18 @@ impl SetCookie {
     }
 }
 
+impl fmt::Debug for SetCookie {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = &self.header[..self.value_range.start.saturating_sub(1)];
+        let attributes = &self.header[self.value_range.end..];
+        write!(
+            f,
+            "SetCookie({name}=<{} bytes redacted>{attributes})",
+            self.value_range.len()
+        )
+    }
+}
+
 impl fmt::Display for SetCookie {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.header)
@@ -126,6 +141,16 @@ mod tests {
         assert_eq!(cookie_values(header, "b").collect::<Vec<_>>(), ["2"]);
         assert_eq!(cookie_values("", "session").count(), 0);
         assert_eq!(cookie_values("session", "session").count(), 0);
+    }
+
+    #[test]
+    fn debug_hides_the_value() {
+        let cookie = SetCookie::new("session", "c2VjcmV0", "; Path=/");
+        assert_eq!(
+            format!("{cookie:?}"),
+            "SetCookie(session=<8 bytes redacted>; Path=/)"
+        );
+        assert_eq!(cookie.to_string(), "session=c2VjcmV0; Path=/");
     }
 
     #[test]

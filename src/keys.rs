@@ -124,12 +124,18 @@ impl Secret {
     /// # Errors
     /// [`ConfigError::MissingEnvVar`] when the variable is unset, empty or not Unicode.
     pub fn from_env(name: &str) -> Result<Self, ConfigError> {
-        match std::env::var(name) {
-            Ok(value) if !value.trim().is_empty() => Ok(Self::from_text(value.trim())),
-            _ => Err(ConfigError::MissingEnvVar {
+        // Wiped when dropped, like the secret made from it.
+        let value = Zeroizing::new(std::env::var(name).unwrap_or_default());
+        let text = value.trim();
+        if text.is_empty() {
+            return Err(ConfigError::MissingEnvVar {
                 name: name.to_owned(),
-            }),
+            });
         }
+        Ok(Self {
+            bytes: Zeroizing::new(text.as_bytes().to_vec()),
+            origin: Origin::Text,
+        })
     }
 
     /// A fresh random secret of [`GENERATED_SECRET_LEN`] bytes from the operating system.

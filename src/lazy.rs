@@ -103,7 +103,15 @@ impl LazySession {
     /// # Errors
     /// [`EncodeError::TooLarge`] (already logged at error level with both sizes): the adapter
     /// should answer 500 rather than send a response whose session was silently lost.
+    ///
+    /// A session left behind by a handler that panicked while using it sends nothing.
     pub fn finish(&self, status: u16) -> Result<Option<SetCookie>, EncodeError> {
+        if self.state.is_poisoned() {
+            // A handler panicked while changing the session: its changes may be half made, so
+            // none of them are sent.
+            tracing::error!("a handler panicked while using the session; no cookie is sent");
+            return Ok(None);
+        }
         match &*self.lock() {
             State::Pending(_) => Ok(None),
             State::Loaded(session) => {

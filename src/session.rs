@@ -40,7 +40,9 @@ pub use flash::FLASH_KEY_PREFIX;
 /// assert!(session.is_changed());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug)]
+///
+/// `Debug` shows the state's keys, not its values: a session may hold a CSRF token or personal
+/// data, and debug output ends up in logs.
 pub struct Session {
     state: Map<String, Value>,
     created: f64,
@@ -58,6 +60,21 @@ pub struct Session {
     reissue_due: bool,
     /// Verified under a verify-only key: re-issue under the primary.
     rotate: bool,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("keys", &self.state.keys().collect::<Vec<_>>())
+            .field("created", &self.created)
+            .field("accessed", &self.renewed)
+            .field("is_new", &self.is_new)
+            .field("load_error", &self.load_error)
+            .field("key_index", &self.key_index)
+            .field("changed", &self.changed)
+            .field("invalidated", &self.invalidated)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Clone for Session {
@@ -219,9 +236,17 @@ impl Session {
         self.invalidated = true;
     }
 
-    /// Marks the session as changed without touching its data, so the cookie is re-sent (Pyramid's
-    /// `session.changed()`). Needed after mutating a nested value through a clone of it, and
-    /// harmless otherwise.
+    /// Marks the session as changed without reading or writing it, so the cookie is re-sent
+    /// (Pyramid's `session.changed()`). The re-sent cookie keeps its `accessed` stamp, so this
+    /// does not extend the idle timeout; a read or a write does. Mutations through this API
+    /// (including [`Session::state_mut`]) already mark the session changed.
+    ///
+    /// ```
+    /// # let mut session = cookie_session::Session::default();
+    /// assert!(!session.is_changed());
+    /// session.mark_changed();
+    /// assert!(session.is_changed());
+    /// ```
     #[doc(alias = "changed")]
     pub fn mark_changed(&mut self) {
         self.changed = true;

@@ -288,6 +288,9 @@ fn usage_errors_exit_2_with_one_line() {
         vec!["decode", s[0], s[1], "--now", "soon", "cookie"],
         vec!["decode", s[0], s[1], "--now", "NaN", "cookie"],
         vec!["decode", s[0], s[1], "--now", "inf", "cookie"],
+        vec!["decode", s[0], s[1], "--now", "-1", "cookie"],
+        vec!["decode", s[0], s[1], "--now", "1e20", "cookie"],
+        vec!["encode", s[0], s[1], "--created", "-5", "--state", "{}"],
         vec!["decode", s[0], s[1], "--timeout", "-5", "cookie"],
         vec!["decode", s[0], s[1], "--timeout", "forever", "cookie"],
         vec!["decode", s[0], s[1], "--format", "xml", "cookie"],
@@ -437,6 +440,7 @@ fn secrets_never_appear_in_the_output() {
         run(&["decode", "--secret-hex", bad_hex, cookie]),
         run(&["decode", "--secret", "SECRETMARK", cookie]),
         run(&["decode", "--secrte", text_secret, cookie]),
+        run(&["decode", "-SECRETMARK12345", cookie]),
         run(&["decode", &format!("--secrte={text_secret}"), cookie]),
         run(&["decode", "--secret", text_secret, text_secret, cookie]),
         run(&[

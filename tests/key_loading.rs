@@ -239,7 +239,11 @@ fn rings_from_environment_variables() {
                 "CS_TEST_GOOD",
                 format!(" hex:{HEX_SECRET},\n{TEXT_SECRET}  , ,"),
             )
-            .env("CS_TEST_SHORT", format!("{TEXT_SECRET} tiny-secret"))
+            .env("CS_TEST_SHORT", format!("{TEXT_SECRET}\n tiny secret "))
+            .env(
+                "CS_TEST_SPACES",
+                "  a passphrase with inner spaces that is long enough  ",
+            )
             .env("CS_TEST_DUPLICATE", format!("{TEXT_SECRET},{TEXT_SECRET}"))
             .env("CS_TEST_EMPTY", " , ")
             .env_remove("CS_TEST_UNSET")
@@ -254,6 +258,12 @@ fn rings_from_environment_variables() {
         return;
     }
 
+    let ring = KeyRing::from_env("CS_TEST_SPACES").unwrap();
+    assert_eq!(ring.len(), 1, "spaces do not split a secret");
+    assert_eq!(
+        ring.primary(),
+        &Secret::from_text("a passphrase with inner spaces that is long enough")
+    );
     let ring = KeyRing::from_env("CS_TEST_GOOD").unwrap();
     assert_eq!(ring.len(), 2);
     assert_eq!(ring.primary(), &Secret::from_hex(HEX_SECRET).unwrap());

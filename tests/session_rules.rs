@@ -260,6 +260,25 @@ fn the_first_valid_cookie_of_the_name_wins() {
     // Split across two Cookie headers, too.
     let session = f.load_from_cookie_headers(["session=garbage", header.as_str()], at(T0));
     assert!(!session.is_new());
+    // A stale (expired) cookie at another path does not hide the live one.
+    let stale = request(&f, None, T0 - 5000, |s| {
+        s.insert("who", "stale").unwrap();
+    })
+    .unwrap();
+    let both = format!("session={}; session={}", stale.value(), cookie.value());
+    let session = f.load_from_cookie_headers([both.as_str()], at(T0));
+    assert_eq!(
+        session.get::<String>("who").unwrap().as_deref(),
+        Some("real")
+    );
+    // With only the stale one, the session is the expired one: empty and not new.
+    let only_stale = format!("session=garbage; session={}", stale.value());
+    let session = f.load_from_cookie_headers([only_stale.as_str()], at(T0));
+    assert!(!session.is_new() && session.is_empty());
+    assert_eq!(
+        session.load_error(),
+        Some(cookie_session::DecodeError::Expired)
+    );
     // At most four candidates are tried; the fifth is ignored and the first error is kept.
     let crowded = format!("{}session={}", "session=x; ".repeat(4), cookie.value());
     let session = f.load_from_cookie_headers([crowded.as_str()], at(T0));

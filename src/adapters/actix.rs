@@ -217,10 +217,7 @@ where
                 Ok(None) => return Ok(response.map_into_left_body()),
                 Ok(Some(set_cookie)) => set_cookie,
                 Err(error) => {
-                    if !matches!(error, EncodeError::TooLarge { .. }) {
-                        // TooLarge is logged by the core with both sizes; the rest is not.
-                        tracing::error!(%error, "session cookie could not be written");
-                    }
+                    // Already logged by the core.
                     let replacement = on_encode_error(&error);
                     let (request, _discarded) = response.into_parts();
                     return Ok(ServiceResponse::new(request, replacement).map_into_right_body());

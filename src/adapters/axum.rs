@@ -266,13 +266,8 @@ fn finish(
                 StatusCode::INTERNAL_SERVER_ERROR.into_response()
             }
         },
-        Err(error) => {
-            if !matches!(error, EncodeError::TooLarge { .. }) {
-                // TooLarge is logged by the core with both sizes; the rest is logged here.
-                tracing::error!(%error, "session cookie could not be written");
-            }
-            on_encode_error(&error)
-        }
+        // Already logged by the core.
+        Err(error) => on_encode_error(&error),
     }
 }
 

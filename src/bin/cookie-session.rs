@@ -38,7 +38,8 @@ options:
   -h, --help                       print this help
 
 decode output: {\"valid\":true,\"state\":{...},\"created\":<num>,\"accessed\":<num>,\"key_index\":<n>}
-           or: {\"valid\":false,\"reason\":\"malformed|bad_signature|unknown_key|expired|too_large|...\",\"detail\":\"...\"}
+           or: {\"valid\":false,\"reason\":\"malformed|bad_signature|unknown_key|expired|too_large|...\"}
+               (a sentence explaining the reason goes to standard error)
 
 With --format pyramid, --secret TEXT and --salt TEXT follow WebOb's text-to-bytes rule (latin-1
 when both fit, else UTF-8); --secret-hex and --salt-hex give raw bytes. --secret-env reads the
@@ -199,13 +200,10 @@ fn parse(args: Vec<OsString>) -> Result<Parsed, Failure> {
             continue;
         }
         if !is_valued_option(&name) {
-            return Err(if looks_like_option_name(&name) {
-                usage(format!(
-                    "unknown option {name} (see --help; put -- before a cookie that starts with '-')"
-                ))
-            } else {
-                usage("unknown option (see --help; put -- before a cookie that starts with '-')")
-            });
+            // Never repeated: it might be a cookie or a secret typed in the wrong place.
+            return Err(usage(
+                "unknown option (see --help; put -- before a cookie that starts with '-')",
+            ));
         }
         let Some(value) = inline_value.or_else(|| args.next()) else {
             return Err(usage(format!("{name} needs a value")));
@@ -231,14 +229,6 @@ fn is_valued_option(name: &str) -> bool {
             | "--created"
             | "--state"
     )
-}
-
-/// Whether an unknown option is safe to repeat in an error: a short option-like word, not a
-/// cookie or a secret typed in the wrong place.
-fn looks_like_option_name(arg: &str) -> bool {
-    arg.starts_with('-')
-        && arg.len() <= 32
-        && arg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 /// Sets `slot`, refusing a second occurrence of a single-valued option.
@@ -362,13 +352,18 @@ fn parse_duration(text: &str) -> Option<Duration> {
     Duration::try_from_secs_f64(secs).ok()
 }
 
+/// The latest time accepted on the command line (about the year 5138): far beyond any real
+/// session, and well inside what both formats store exactly.
+const MAX_TIME: f64 = 1e11;
+
 fn parse_time(option: &str, text: &str) -> Result<UnixTime, Failure> {
     text.parse::<f64>()
         .ok()
+        .filter(|secs| (0.0..=MAX_TIME).contains(secs))
         .and_then(UnixTime::from_secs_f64)
         .ok_or_else(|| {
             usage(format!(
-                "{option}: expected UNIX seconds such as 1700001260.5"
+                "{option}: expected UNIX seconds between 0 and 1e11, such as 1700001260.5"
             ))
         })
 }
@@ -460,7 +455,7 @@ fn decode(mut options: Options) -> Result<u8, Failure> {
         Err(error) => {
             out.insert("valid".into(), Value::Bool(false));
             out.insert("reason".into(), error.code().into());
-            out.insert("detail".into(), error.to_string().into());
+            eprintln!("cookie-session: {error}");
             EXIT_REJECTED
         }
     };

@@ -10,8 +10,8 @@ use crate::error::ConfigError;
 use crate::format::native::MIN_SECRET_LEN;
 
 impl KeyRing {
-    /// A ring from the environment variable `var`: secrets separated by commas or whitespace,
-    /// newest (the primary) first, each written as in a key file (see [`KeyRing::from_file`]):
+    /// A ring from the environment variable `var`: secrets separated by commas or line breaks
+    /// (surrounding whitespace trimmed, inner spaces kept), newest (the primary) first, each written as in a key file (see [`KeyRing::from_file`]):
     /// plain text, or prefixed with `hex:`, `base64:` or `text:`. Every secret must be at least
     /// [`MIN_SECRET_LEN`] bytes long.
     ///
@@ -43,8 +43,11 @@ impl KeyRing {
                 });
             }
         };
+        // Only commas and line breaks separate: a space inside an entry belongs to the secret,
+        // as it does in a key file line or in `Secret::from_env`.
         let entries = value
-            .split(|c: char| c == ',' || c.is_whitespace())
+            .split([',', '\n'])
+            .map(str::trim)
             .filter(|entry| !entry.is_empty())
             .enumerate()
             .map(|(i, entry)| (format!("entry {}", i + 1), entry));

@@ -82,6 +82,17 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_does_not_show_the_token() {
+        let mut s = Session::default();
+        let token = s.new_csrf_token();
+        let debug = format!("{s:?}");
+        assert!(
+            debug.contains(CSRF_TOKEN_KEY) && !debug.contains(&token),
+            "{debug}"
+        );
+    }
+
+    #[test]
     fn check_rejects_wrong_length_and_missing_token() {
         let mut s = Session::default();
         assert!(!s.check_csrf_token(""));

@@ -501,15 +501,24 @@ impl CookieSessionFactory {
         now: UnixTime,
     ) -> Session {
         let name = self.cookie_name();
+        let candidates = headers
+            .into_iter()
+            .flat_map(|header| cookie_values(header, name));
+        self.load_first_valid(candidates, now)
+    }
+
+    /// The session from the first valid of the candidate values (at most [`MAX_CANDIDATES`]
+    /// are tried), else from the first expired one, else a new session with the first error.
+    pub(crate) fn load_first_valid<'a>(
+        &self,
+        candidates: impl IntoIterator<Item = &'a str>,
+        now: UnixTime,
+    ) -> Session {
         let mut first_error = None;
         // An expired cookie is only used when no other cookie of the name is valid: a stale
         // cookie left at another path must not hide the live one.
         let mut first_expired = None;
-        let candidates = headers
-            .into_iter()
-            .flat_map(|header| cookie_values(header, name))
-            .take(MAX_CANDIDATES);
-        for value in candidates {
+        for value in candidates.into_iter().take(MAX_CANDIDATES) {
             match self.load_value(value, now) {
                 Ok(session) if session.load_error().is_none() => return session,
                 Ok(expired) => {

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::error::{DecodeError, EncodeError};
 use crate::factory::CookieSessionFactory;
-use crate::header::SetCookie;
+use crate::header::{MAX_CANDIDATES, SetCookie, cookie_values};
 use crate::session::Session;
 
 /// A request's session, decoded lazily. Clones share the same session.
@@ -44,6 +44,7 @@ pub struct LazySession {
 }
 
 enum State {
+    /// The values of the cookies of our name, not yet decoded.
     Pending(Vec<String>),
     Loaded(Session),
 }
@@ -60,9 +61,41 @@ impl LazySession {
     /// A handle for one request, given the values of its `Cookie` headers.
     #[must_use]
     pub fn new(factory: CookieSessionFactory, cookie_headers: Vec<String>) -> Self {
+        Self::from_cookie_headers(factory, cookie_headers.iter().map(String::as_bytes))
+    }
+
+    /// A handle for one request, given the raw bytes of its `Cookie` headers, as framework
+    /// header types hold them. Only the values of this factory's cookie are kept (at most
+    /// four), so the handle costs one small copy; nothing is decoded until the session is used.
+    /// Bytes that are not UTF-8 elsewhere in a header do not hide the session cookie.
+    ///
+    /// ```
+    /// # use cookie_session::{CookieSessionFactory, LazySession, Secret};
+    /// # let factory = CookieSessionFactory::new(Secret::generate())?;
+    /// let headers: [&[u8]; 2] = [b"theme=dark", b"session=garbage; lang=\xff"];
+    /// let session = LazySession::from_cookie_headers(factory, headers);
+    /// assert!(!session.is_loaded());
+    /// assert_eq!(session.load_error().unwrap().code(), "malformed");
+    /// # Ok::<(), cookie_session::ConfigError>(())
+    /// ```
+    #[must_use]
+    pub fn from_cookie_headers<'a>(
+        factory: CookieSessionFactory,
+        cookie_headers: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Self {
+        let name = factory.cookie_name();
+        let mut candidates = Vec::new();
+        for header in cookie_headers {
+            let header = String::from_utf8_lossy(header);
+            candidates.extend(cookie_values(&header, name).map(str::to_owned));
+            if candidates.len() >= MAX_CANDIDATES {
+                candidates.truncate(MAX_CANDIDATES);
+                break;
+            }
+        }
         Self {
             factory,
-            state: Arc::new(Mutex::new(State::Pending(cookie_headers))),
+            state: Arc::new(Mutex::new(State::Pending(candidates))),
         }
     }
 
@@ -78,11 +111,11 @@ impl LazySession {
     /// Do not call other methods of this handle from inside `f` (the lock is held).
     pub fn with<R>(&self, f: impl FnOnce(&mut Session) -> R) -> R {
         let mut state = self.lock();
-        if let State::Pending(headers) = &*state {
+        if let State::Pending(candidates) = &*state {
             let now = self.factory.now();
             let session = self
                 .factory
-                .load_from_cookie_headers(headers.iter().map(String::as_str), now);
+                .load_first_valid(candidates.iter().map(String::as_str), now);
             *state = State::Loaded(session);
         }
         match &mut *state {

@@ -198,13 +198,13 @@ where
     forward_ready!(service);
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
-        // Lossy: a stranger's cookie with non-ASCII bytes must not hide ours, which is ASCII.
-        let cookie_headers = request
-            .headers()
-            .get_all(COOKIE)
-            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
-            .collect();
-        let session = LazySession::new(self.factory.clone(), cookie_headers);
+        let session = LazySession::from_cookie_headers(
+            self.factory.clone(),
+            request
+                .headers()
+                .get_all(COOKIE)
+                .map(|value| value.as_bytes()),
+        );
         request
             .extensions_mut()
             .insert(SessionSlot(session.clone()));

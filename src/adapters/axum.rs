@@ -225,14 +225,11 @@ where
         let clone = self.inner.clone();
         let mut ready = std::mem::replace(&mut self.inner, clone);
 
-        let cookie_headers = request
-            .headers()
-            .get_all(COOKIE)
-            .iter()
-            // Lossy, so one odd byte elsewhere in the header does not hide the session cookie.
-            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
-            .collect();
-        let session = LazySession::new(self.factory.clone(), cookie_headers);
+        let cookie_headers = request.headers().get_all(COOKIE);
+        let session = LazySession::from_cookie_headers(
+            self.factory.clone(),
+            cookie_headers.iter().map(|value| value.as_bytes()),
+        );
         request
             .extensions_mut()
             .insert(SessionHandle(session.clone()));

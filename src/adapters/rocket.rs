@@ -192,17 +192,23 @@ fn opaque_internal_error(_: &Request<'_>, _: &EncodeError) -> Response<'static> 
         .finalize()
 }
 
-/// The request's `Cookie` header values, or, when it has none, the jar's cookie of our name
-/// (Rocket's local test client puts cookies into the jar without writing a header).
-fn cookie_headers(req: &Request<'_>, cookie_name: &str) -> Vec<String> {
-    let headers: Vec<String> = req.headers().get("Cookie").map(str::to_owned).collect();
-    if !headers.is_empty() {
-        return headers;
+/// The request's session handle, from its `Cookie` headers or, when it has none, the jar's cookie
+/// of our name (Rocket's local test client puts cookies into the jar without writing a header).
+/// Rocket itself drops `Cookie` headers that are not UTF-8.
+fn lazy_session(req: &Request<'_>, factory: &CookieSessionFactory) -> LazySession {
+    let headers = req.headers();
+    if headers.contains("Cookie") {
+        return LazySession::from_cookie_headers(
+            factory.clone(),
+            headers.get("Cookie").map(str::as_bytes),
+        );
     }
-    req.cookies()
-        .get(cookie_name)
-        .map(|cookie| vec![format!("{cookie_name}={}", cookie.value())])
-        .unwrap_or_default()
+    let name = factory.cookie_name();
+    let jar_cookie = req
+        .cookies()
+        .get(name)
+        .map(|cookie| format!("{name}={}", cookie.value()));
+    LazySession::from_cookie_headers(factory.clone(), jar_cookie.as_deref().map(str::as_bytes))
 }
 
 #[rocket::async_trait]
@@ -216,10 +222,7 @@ impl Fairing for SessionFairing {
 
     async fn on_request(&self, req: &mut Request<'_>, _data: &mut Data<'_>) {
         let slot = request_session(req);
-        slot.0.get_or_init(|| {
-            let headers = cookie_headers(req, self.factory.cookie_name());
-            LazySession::new(self.factory.clone(), headers)
-        });
+        slot.0.get_or_init(|| lazy_session(req, &self.factory));
     }
 
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {

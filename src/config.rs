@@ -41,10 +41,33 @@ pub const DEFAULT_MAX_CLOCK_SKEW: Duration = Duration::from_secs(60);
 /// Builder for a [`CookieSessionFactory`], from
 /// [`CookieSessionFactory::builder`].
 ///
-/// The defaults are the safe ones. They differ from Pyramid's on purpose in four places:
-/// `Secure` and `HttpOnly` are on (Pyramid: off), `reissue_time` is 120 s (Pyramid: 0, a new
-/// cookie on every request in a new second), and an oversized cookie is refused when it is built
-/// rather than when the response is rendered.
+/// The defaults are the safe ones.
+///
+/// # Deliberate differences from Pyramid
+///
+/// This is the one list; the README points here.
+///
+/// * `Secure` and `HttpOnly` are on by default (Pyramid: off).
+/// * `reissue_time` is 120 s by default (Pyramid: 0, a new cookie on every read in a new
+///   second), and a `reissue_time` not below `timeout` is a configuration error (Pyramid
+///   accepts it, and read-only sessions then expire while in use). Set
+///   `.reissue_time(Duration::ZERO)` to match a Pyramid app.
+/// * Invalid attribute combinations (`SameSite=None` without `Secure`, bad names or paths) are
+///   refused at start-up (Pyramid: a 500 on every write).
+/// * The size limit (4096 bytes) applies to the whole `Set-Cookie` header value (Pyramid: 4064
+///   characters of cookie value), and an oversized session is a typed error, answered with a 500
+///   by the adapters, as in Pyramid.
+/// * `Max-Age` is sent without the redundant `Expires`.
+/// * `set_on_error` looks at the response status (5xx); Pyramid's `set_on_exception` looks at
+///   whether an exception view produced the response (which includes a raised `HTTPFound`).
+/// * When a request carries several cookies of our name, the first valid one wins (WebOb: the
+///   last one, valid or not).
+/// * Decoding is strict: the non-canonical spellings Pyramid tolerates (padding, `+`/`/`, junk
+///   characters, numeric strings as timestamps, a list of pairs as state) are refused. Pyramid
+///   never writes them.
+/// * A validly signed cookie whose state is not an object is invalid (Pyramid: a 500).
+/// * A new session that is only read never re-sends a cookie (Pyramid: it does when the read
+///   falls in a later wall-clock second than the session's creation, during one long request).
 ///
 /// ```
 /// use std::time::Duration;

@@ -327,14 +327,15 @@ impl Session {
     }
 }
 
-/// A new, empty session with no cookie behind it and time 0, for unit tests of code that takes a
-/// `Session`. Real sessions come from the factory.
+/// A new, empty session created now, with no cookie behind it: for unit tests of code that takes
+/// a `Session`. Real sessions come from the factory.
 impl Default for Session {
     fn default() -> Self {
+        let now = UnixTime::now().as_secs_f64();
         Self::from_origin(Origin {
             state: Map::new(),
-            created: 0.0,
-            renewed: 0.0,
+            created: now,
+            renewed: now,
             is_new: true,
             load_error: None,
             key_index: None,

@@ -195,6 +195,19 @@ impl CookieSessionConfig {
     /// The salt (Pyramid) or purpose (native format) mixed into every signature, so that two
     /// applications sharing a secret cannot accept each other's cookies. Default: empty for the
     /// native format, `"pyramid.session."` for the Pyramid format (Pyramid's default).
+    ///
+    /// ```
+    /// use cookie_session::{CookieSessionFactory, DecodeError, Secret, UnixTime};
+    /// let secret = Secret::generate();
+    /// let shop = CookieSessionFactory::builder(secret.clone()).salt("shop").build()?;
+    /// let blog = CookieSessionFactory::builder(secret).salt("blog").build()?;
+    /// let now = UnixTime::from_secs(1_700_000_000);
+    ///
+    /// let cookie = shop.encode_value(&Default::default(), now, now)?;
+    /// assert!(shop.verify(&cookie, now).is_ok());
+    /// assert_eq!(blog.verify(&cookie, now).unwrap_err(), DecodeError::BadSignature);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn salt(mut self, salt: impl Into<Salt>) -> Self {
         self.salt = Some(salt.into());
         self
@@ -202,6 +215,22 @@ impl CookieSessionConfig {
 
     /// The cookie's name. Default: `"session"`. The native format binds the name into the
     /// signature, so renaming the cookie ends existing sessions.
+    ///
+    /// ```
+    /// use cookie_session::{CookieSessionFactory, DecodeError, Secret, UnixTime};
+    /// let secret = Secret::generate();
+    /// let sid = CookieSessionFactory::builder(secret.clone()).cookie_name("sid").build()?;
+    /// let now = UnixTime::from_secs(1_700_000_000);
+    /// let mut session = sid.load(None, now);
+    /// session.insert("user", 7)?;
+    /// let cookie = sid.finish(&session, now)?.unwrap();
+    /// assert!(cookie.as_str().starts_with("sid="));
+    ///
+    /// // The same secret under the default name does not accept it.
+    /// let renamed = CookieSessionFactory::new(secret)?;
+    /// assert_eq!(renamed.verify(cookie.value(), now).unwrap_err(), DecodeError::BadSignature);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
         self.cookie_name = name.into();
         self
@@ -248,6 +277,24 @@ impl CookieSessionConfig {
 
     /// Idle timeout, checked on the server against the signed `accessed` stamp: a session idle
     /// for longer loads as empty. Default: 1200 s (Pyramid's); `None` never expires.
+    ///
+    /// As in Pyramid the check is `now - accessed > timeout` on fractional seconds: a cookie is
+    /// still valid exactly `timeout` after its stamp, and expired any time later.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use cookie_session::{CookieSessionFactory, DecodeError, Secret, UnixTime};
+    /// let factory = CookieSessionFactory::builder(Secret::generate())
+    ///     .timeout(Duration::from_secs(600))
+    ///     .build()?;
+    /// let t0 = UnixTime::from_secs(1_700_000_000);
+    /// let cookie = factory.encode_value(&Default::default(), t0, t0)?;
+    ///
+    /// assert!(factory.verify(&cookie, t0.plus(Duration::from_secs(600))).is_ok());
+    /// let late = t0.plus(Duration::from_millis(600_500));
+    /// assert_eq!(factory.verify(&cookie, late).unwrap_err(), DecodeError::Expired);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
         self.timeout = timeout.into();
         self
@@ -257,6 +304,26 @@ impl CookieSessionConfig {
     /// so that active readers are not logged out by the timeout. Default: 120 s; `Some(0)` is
     /// Pyramid's default (re-send on every read in a new second); `None` never re-sends on reads.
     /// Must be shorter than `timeout`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use cookie_session::{ConfigError, CookieSessionFactory, DEFAULT_TIMEOUT, Secret, UnixTime};
+    /// let factory = CookieSessionFactory::builder(Secret::generate())
+    ///     .reissue_time(Duration::from_secs(60))
+    ///     .build()?;
+    /// let t0 = UnixTime::from_secs(1_700_000_000);
+    /// let cookie = factory.encode_value(&Default::default(), t0, t0)?;
+    /// for (after, resent) in [(60, false), (61, true)] {
+    ///     let now = t0.plus(Duration::from_secs(after));
+    ///     let session = factory.load(Some(&cookie), now);
+    ///     let _ = session.len(); // a read, no write
+    ///     assert_eq!(factory.finish(&session, now)?.is_some(), resent);
+    /// }
+    ///
+    /// let equal = CookieSessionFactory::builder(Secret::generate()).reissue_time(DEFAULT_TIMEOUT);
+    /// assert!(matches!(equal.build(), Err(ConfigError::ReissueNotBelowTimeout { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn reissue_time(mut self, reissue_time: impl Into<Option<Duration>>) -> Self {
         self.reissue_time = reissue_time.into();
         self
@@ -264,6 +331,24 @@ impl CookieSessionConfig {
 
     /// An absolute cap on a session's age, measured from `created`, whatever the activity.
     /// Default: none (as in Pyramid). A session past it loads as a new one.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use cookie_session::{CookieSessionFactory, DecodeError, Secret, UnixTime};
+    /// let factory = CookieSessionFactory::builder(Secret::generate())
+    ///     .max_lifetime(Duration::from_secs(3600))
+    ///     .build()?;
+    /// let created = UnixTime::from_secs(1_700_000_000);
+    /// let at = |secs| created.plus(Duration::from_secs(secs));
+    /// // Active all along: last issued ten seconds before the cap.
+    /// let cookie = factory.encode_value(&Default::default(), created, at(3590))?;
+    ///
+    /// assert!(factory.verify(&cookie, at(3600)).is_ok());
+    /// let session = factory.load(Some(&cookie), at(3601));
+    /// assert!(session.is_new(), "unlike an idle expiry, the session starts over");
+    /// assert_eq!(session.load_error(), Some(DecodeError::LifetimeExceeded));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn max_lifetime(mut self, max_lifetime: impl Into<Option<Duration>>) -> Self {
         self.max_lifetime = max_lifetime.into();
         self
@@ -272,13 +357,42 @@ impl CookieSessionConfig {
     /// How far in the future a native cookie's timestamps may be (clock skew between servers)
     /// before it is refused. Default: 60 s. Pyramid cookies are never refused for this, as in
     /// Pyramid.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use cookie_session::{CookieSessionFactory, DecodeError, Secret, UnixTime};
+    /// let factory = CookieSessionFactory::new(Secret::generate())?;
+    /// let stamp = UnixTime::from_secs(1_700_000_060);
+    /// // Written by a server whose clock runs ahead.
+    /// let cookie = factory.encode_value(&Default::default(), stamp, stamp)?;
+    ///
+    /// assert!(factory.verify(&cookie, UnixTime::from_secs(1_700_000_000)).is_ok());
+    /// let too_early = factory.verify(&cookie, UnixTime::from_secs(1_699_999_999));
+    /// assert_eq!(too_early.unwrap_err(), DecodeError::NotYetValid);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn max_clock_skew(mut self, skew: Duration) -> Self {
         self.max_clock_skew = skew;
         self
     }
 
     /// Whether an error response (status 5xx) still carries the session cookie (Pyramid's
-    /// `set_on_exception`). Default: `true`, as Pyramid.
+    /// `set_on_exception`). Default: `true`, as Pyramid. With `false`, what a failed request
+    /// changed in the session is dropped and the browser keeps its previous cookie.
+    ///
+    /// ```
+    /// use cookie_session::{CookieSessionFactory, Secret, UnixTime};
+    /// let now = UnixTime::from_secs(1_700_000_000);
+    /// for (set_on_error, sent) in [(true, true), (false, false)] {
+    ///     let factory = CookieSessionFactory::builder(Secret::generate())
+    ///         .set_on_error(set_on_error)
+    ///         .build()?;
+    ///     let mut session = factory.load(None, now);
+    ///     session.insert("user", 7)?;
+    ///     assert_eq!(factory.finish_for_status(&session, 500, now)?.is_some(), sent);
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_on_error(mut self, set_on_error: bool) -> Self {
         self.set_on_error = set_on_error;
         self
@@ -288,6 +402,23 @@ impl CookieSessionConfig {
     /// bytes. Default: 4096. A larger session is refused with
     /// [`EncodeError::TooLarge`](crate::EncodeError::TooLarge) instead of being dropped by the
     /// browser; incoming cookie values longer than this are rejected before they are decoded.
+    ///
+    /// ```
+    /// use cookie_session::{CookieSessionFactory, DecodeError, EncodeError, Secret, UnixTime};
+    /// let factory = CookieSessionFactory::builder(Secret::generate())
+    ///     .size_limit(4096)
+    ///     .build()?;
+    /// let now = UnixTime::from_secs(1_700_000_000);
+    /// let mut session = factory.load(None, now);
+    /// session.insert("notes", "x".repeat(5000))?;
+    /// let error = factory.finish(&session, now).unwrap_err();
+    /// assert!(matches!(error, EncodeError::TooLarge { size, limit: 4096 } if size > 5000));
+    ///
+    /// let oversized = "A".repeat(5000);
+    /// let expected = DecodeError::TooLong { len: 5000, limit: 4096 };
+    /// assert_eq!(factory.verify(&oversized, now).unwrap_err(), expected);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn size_limit(mut self, bytes: usize) -> Self {
         self.size_limit = bytes;
         self
@@ -295,6 +426,24 @@ impl CookieSessionConfig {
 
     /// The clock the adapters read the time from. Default: the system clock. Tests use a
     /// [`ManualClock`](crate::ManualClock).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use cookie_session::{CookieSessionFactory, DecodeError, LazySession, ManualClock};
+    /// # use cookie_session::{Secret, UnixTime};
+    /// let clock = ManualClock::new(UnixTime::from_secs(1_700_000_000));
+    /// let factory = CookieSessionFactory::builder(Secret::generate())
+    ///     .clock(clock.clone())
+    ///     .build()?;
+    /// let session = LazySession::new(factory.clone(), Vec::new());
+    /// session.insert("user", 7)?;
+    /// let cookie = session.finish(200)?.unwrap();
+    ///
+    /// clock.advance(Duration::from_secs(1201)); // past the default idle timeout
+    /// let session = LazySession::new(factory, vec![format!("session={}", cookie.value())]);
+    /// assert_eq!(session.load_error(), Some(DecodeError::Expired));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
         self
@@ -350,9 +499,12 @@ impl CookieSessionConfig {
         if self.same_site == Some(SameSite::None) && !self.secure {
             return Err(ConfigError::SameSiteNoneWithoutSecure);
         }
+        // A zero timeout with a zero reissue time is Pyramid's "expire on the next second" and
+        // is allowed; any other reissue time at or above the timeout would expire read-only
+        // sessions while they are in use.
         if let (Some(reissue), Some(timeout)) = (self.reissue_time, self.timeout)
             && reissue >= timeout
-            && !timeout.is_zero()
+            && !(reissue.is_zero() && timeout.is_zero())
         {
             return Err(ConfigError::ReissueNotBelowTimeout {
                 reissue: reissue.as_secs(),

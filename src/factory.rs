@@ -402,6 +402,23 @@ impl CookieSessionFactory {
 
     /// Counters of fallback-key verifications and rotation re-issues since the factory was
     /// built: what tells an operator when an old key can be retired. See [`RotationStats`].
+    ///
+    /// Only [`load`](Self::load) (and so the adapters) counts; [`verify`](Self::verify) does not.
+    ///
+    /// ```
+    /// use cookie_session::{CookieSessionFactory, KeyRing, Secret, UnixTime};
+    /// let (old, new) = (Secret::generate(), Secret::generate());
+    /// let now = UnixTime::from_secs(1_700_000_000);
+    /// let before = CookieSessionFactory::new(old.clone())?;
+    /// let cookie = before.encode_value(&Default::default(), now, now)?;
+    ///
+    /// let factory = CookieSessionFactory::new(KeyRing::new(new).with_verify_only(old))?;
+    /// factory.verify(&cookie, now)?;
+    /// assert_eq!(factory.stats().fallback_verifications, 0);
+    /// let _ = factory.load(Some(&cookie), now);
+    /// assert_eq!(factory.stats().fallback_verifications, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn stats(&self) -> RotationStats {
         RotationStats {
@@ -415,6 +432,25 @@ impl CookieSessionFactory {
     ///
     /// # Errors
     /// Why the cookie is not usable.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use cookie_session::{CookieSessionFactory, DecodeError, Secret, UnixTime};
+    /// let factory = CookieSessionFactory::new(Secret::generate())?;
+    /// let now = UnixTime::from_secs(1_700_000_000);
+    /// let state = serde_json::json!({"user": 7}).as_object().cloned().unwrap();
+    /// let value = factory.encode_value(&state, now, now)?;
+    /// let cookie = factory.verify(&value, now)?;
+    /// assert_eq!((cookie.state, cookie.key_index), (state, 0));
+    ///
+    /// let mut tampered = value.clone(); // one character changed: the signature fails
+    /// tampered.replace_range(40..41, if &value[40..41] == "A" { "B" } else { "A" });
+    /// assert_eq!(factory.verify(&tampered, now).unwrap_err(), DecodeError::BadSignature);
+    ///
+    /// let later = now.plus(Duration::from_secs(1201)); // idle past the default 1200 s
+    /// assert_eq!(factory.verify(&value, later).unwrap_err(), DecodeError::Expired);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn verify(&self, value: &str, now: UnixTime) -> Result<VerifiedCookie, DecodeError> {
         let decoded = self.decode_checked(value, now).map_err(|(e, _)| e)?;
         Ok(VerifiedCookie {
@@ -469,6 +505,26 @@ impl CookieSessionFactory {
     ///
     /// Never fails: a missing or bad cookie gives a new session, with the reason in
     /// [`Session::load_error`] and a `tracing` event at debug level.
+    ///
+    /// ```
+    /// # use cookie_session::{CookieSessionFactory, Secret, UnixTime};
+    /// # let factory = CookieSessionFactory::new(Secret::generate())?;
+    /// # let now = UnixTime::from_secs(1_700_000_000);
+    /// # let mut session = factory.load(None, now);
+    /// # session.insert("user", 7)?;
+    /// # let cookie = factory.finish(&session, now)?.unwrap();
+    /// let session = factory.load(Some(cookie.value()), now);
+    /// assert!(!session.is_new() && session.load_error().is_none());
+    /// assert_eq!(session.get::<u32>("user")?, Some(7));
+    ///
+    /// let session = factory.load(Some("garbage"), now);
+    /// assert!(session.is_new() && session.is_empty());
+    /// assert_eq!(session.load_error().map(|e| e.code()), Some("malformed"));
+    ///
+    /// // No cookie at all is not an error.
+    /// assert_eq!(factory.load(None, now).load_error(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn load(&self, cookie_value: Option<&str>, now: UnixTime) -> Session {
         match cookie_value {
@@ -604,6 +660,26 @@ impl CookieSessionFactory {
     /// (rotation), or when it was read after `reissue_time`. Otherwise `Ok(None)`: an untouched
     /// session costs nothing.
     ///
+    /// ```
+    /// use std::time::Duration;
+    /// # use cookie_session::{CookieSessionFactory, Secret, UnixTime};
+    /// # let factory = CookieSessionFactory::new(Secret::generate())?;
+    /// let now = UnixTime::from_secs(1_700_000_000);
+    /// let mut session = factory.load(None, now);
+    /// session.insert("user", 7)?;
+    /// let cookie = factory.finish(&session, now)?.expect("changed: a cookie");
+    ///
+    /// let session = factory.load(Some(cookie.value()), now);
+    /// assert!(factory.finish(&session, now)?.is_none(), "untouched: nothing");
+    ///
+    /// // Read once the cookie is older than `reissue_time` (default 120 s): re-sent.
+    /// let later = now.plus(Duration::from_secs(121));
+    /// let session = factory.load(Some(cookie.value()), later);
+    /// assert_eq!(session.get::<u32>("user")?, Some(7));
+    /// assert!(factory.finish(&session, later)?.is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// [`EncodeError::TooLarge`] when the header would exceed the size limit: never a cookie that
     /// the browser would silently drop. Every error is also logged here (`tracing`, error
@@ -652,6 +728,19 @@ impl CookieSessionFactory {
     ///
     /// # Errors
     /// As [`finish`](Self::finish).
+    ///
+    /// ```
+    /// use cookie_session::{CookieSessionFactory, Secret, UnixTime};
+    /// let factory = CookieSessionFactory::builder(Secret::generate())
+    ///     .set_on_error(false)
+    ///     .build()?;
+    /// let now = UnixTime::from_secs(1_700_000_000);
+    /// let mut session = factory.load(None, now);
+    /// session.insert("user", 7)?;
+    /// assert!(factory.finish_for_status(&session, 500, now)?.is_none());
+    /// assert!(factory.finish_for_status(&session, 303, now)?.is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn finish_for_status(
         &self,
         session: &Session,
@@ -665,10 +754,26 @@ impl CookieSessionFactory {
     }
 
     /// Seals `state` into a cookie value with the primary key, with explicit timestamps: what
-    /// the CLI's `encode` prints. `accessed` is written as whole seconds.
+    /// the CLI's `encode` prints. `accessed` is written as whole seconds, and so is `created` in
+    /// the native formats (the Pyramid format keeps its fraction).
     ///
     /// # Errors
     /// [`EncodeError::TooLarge`] when the resulting `Set-Cookie` would exceed the size limit.
+    ///
+    /// ```
+    /// use cookie_session::{CookieSessionFactory, Secret, UnixTime};
+    /// let factory = CookieSessionFactory::new(Secret::generate())?;
+    /// let state = serde_json::json!({"user": 7}).as_object().unwrap().clone();
+    /// let created = UnixTime::from_secs(1_700_000_000);
+    /// let accessed = UnixTime::from_secs_f64(1_700_000_100.75).unwrap();
+    ///
+    /// let value = factory.encode_value(&state, created, accessed)?;
+    /// let cookie = factory.verify(&value, accessed)?;
+    /// assert_eq!(cookie.state, state);
+    /// assert_eq!(cookie.created, created);
+    /// assert_eq!(cookie.accessed, UnixTime::from_secs(1_700_000_100));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn encode_value(
         &self,
         state: &Map<String, Value>,

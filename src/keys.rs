@@ -65,6 +65,17 @@ impl Secret {
     /// A secret given as text, such as a Pyramid `secret` setting or a password-like string from
     /// the environment. The native format uses its UTF-8 bytes; the Pyramid format applies
     /// WebOb's text-to-bytes rule together with the salt.
+    ///
+    /// ```
+    /// use cookie_session::{ConfigError, CookieSessionFactory, Secret};
+    /// let secret = Secret::from_text("a long passphrase: «thirty-two bytes» or more");
+    /// assert_eq!(secret.len(), 47, "UTF-8 bytes, not characters");
+    /// CookieSessionFactory::new(secret)?;
+    ///
+    /// let short = CookieSessionFactory::new(Secret::from_text("hunter2"));
+    /// assert_eq!(short.unwrap_err(), ConfigError::SecretTooShort { index: 0, len: 7, min: 32 });
+    /// # Ok::<(), ConfigError>(())
+    /// ```
     #[must_use]
     pub fn from_text(text: impl Into<String>) -> Self {
         Self {
@@ -239,6 +250,20 @@ impl KeyRing {
     }
 
     /// Adds a verify-only secret after the ones already in the ring. Call it newest first.
+    /// Duplicates are not checked here but when the factory is built.
+    ///
+    /// ```
+    /// use cookie_session::{ConfigError, CookieSessionFactory, KeyRing, Secret};
+    /// let [current, previous, oldest] = [(); 3].map(|()| Secret::generate());
+    /// let ring = KeyRing::new(current.clone())
+    ///     .with_verify_only(previous.clone())
+    ///     .with_verify_only(oldest.clone());
+    /// assert_eq!(ring.secrets(), [current, previous.clone(), oldest]);
+    ///
+    /// let repeated = KeyRing::new(previous.clone()).with_verify_only(previous);
+    /// let error = CookieSessionFactory::new(repeated).unwrap_err();
+    /// assert_eq!(error, ConfigError::DuplicateKey { first: 0, second: 1 });
+    /// ```
     #[must_use]
     pub fn with_verify_only(mut self, secret: Secret) -> Self {
         self.secrets.push(secret);
@@ -248,8 +273,20 @@ impl KeyRing {
     /// A ring from secrets in order: the first is the primary, the rest verify only.
     ///
     /// # Errors
-    /// [`ConfigError::EmptyKeyRing`] for no secrets; [`ConfigError::DuplicateKey`] when a secret
-    /// appears twice.
+    /// [`ConfigError::EmptyKeyRing`] for no secrets; [`ConfigError::EmptySecret`] for an empty
+    /// one; [`ConfigError::DuplicateKey`] when a secret appears twice.
+    ///
+    /// ```
+    /// use cookie_session::{ConfigError, KeyRing, Secret};
+    /// let (new, old) = (Secret::generate(), Secret::generate());
+    /// let ring = KeyRing::from_secrets([new.clone(), old.clone()])?;
+    /// assert_eq!(ring.primary(), &new);
+    ///
+    /// let error = KeyRing::from_secrets([new.clone(), old, new]).unwrap_err();
+    /// assert_eq!(error, ConfigError::DuplicateKey { first: 0, second: 2 });
+    /// assert_eq!(KeyRing::from_secrets([]).unwrap_err(), ConfigError::EmptyKeyRing);
+    /// # Ok::<(), ConfigError>(())
+    /// ```
     pub fn from_secrets(secrets: impl IntoIterator<Item = Secret>) -> Result<Self, ConfigError> {
         let secrets: Vec<Secret> = secrets.into_iter().collect();
         if secrets.is_empty() {

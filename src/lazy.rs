@@ -107,8 +107,25 @@ impl LazySession {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Runs `f` on the session, decoding the cookie first if this is the first use.
-    /// Do not call other methods of this handle from inside `f` (the lock is held).
+    /// Runs `f` on the session, decoding the cookie first if this is the first use: for several
+    /// steps under one lock, or for [`Session`] methods this handle does not forward.
+    ///
+    /// Do not use this handle, or any clone of it, from inside `f`: the lock is held, so the
+    /// call would deadlock (or panic). Use the `&mut Session` that `f` is given instead.
+    ///
+    /// ```
+    /// # use cookie_session::{CookieSessionFactory, LazySession, Secret};
+    /// # let factory = CookieSessionFactory::new(Secret::generate())?;
+    /// let session = LazySession::new(factory, Vec::new());
+    /// let visits = session.with(|s| -> Result<u32, serde_json::Error> {
+    ///     let visits = s.get::<u32>("visits")?.unwrap_or(0) + 1;
+    ///     s.insert("visits", visits)?; // not `session.insert(..)`: that would deadlock
+    ///     Ok(visits)
+    /// })?;
+    /// assert_eq!(visits, 1);
+    /// assert!(session.with(|s| s.is_new() && s.is_changed()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with<R>(&self, f: impl FnOnce(&mut Session) -> R) -> R {
         let mut state = self.lock();
         if let State::Pending(candidates) = &*state {
@@ -138,6 +155,20 @@ impl LazySession {
     /// should answer 500 rather than send a response whose session was silently lost.
     ///
     /// A session left behind by a handler that panicked while using it sends nothing.
+    ///
+    /// ```
+    /// use cookie_session::{CookieSessionFactory, LazySession, Secret};
+    /// let factory = CookieSessionFactory::builder(Secret::generate())
+    ///     .set_on_error(false)
+    ///     .build()?;
+    /// let session = LazySession::new(factory, Vec::new());
+    /// assert!(session.finish(200)?.is_none(), "never used: nothing to send");
+    ///
+    /// session.insert("user", 7)?;
+    /// assert!(session.finish(500)?.is_none(), "a 5xx response, with `set_on_error` off");
+    /// assert!(session.finish(200)?.is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn finish(&self, status: u16) -> Result<Option<SetCookie>, EncodeError> {
         if self.state.is_poisoned() {
             // A handler panicked while changing the session: its changes may be half made, so

@@ -168,6 +168,18 @@ impl Session {
     /// # Errors
     /// When `value` cannot be represented as JSON (for example a map with non-string keys);
     /// the session is then unchanged.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// # let mut session = cookie_session::Session::default();
+    /// assert_eq!(session.insert("user", 7)?, None);
+    /// assert_eq!(session.insert("user", 8)?, Some(7.into()));
+    ///
+    /// let by_pair = BTreeMap::from([((1, 2), "a")]); // tuple keys are not JSON object keys
+    /// assert!(session.insert("grid", by_pair).is_err());
+    /// assert!(!session.contains_key("grid"));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn insert<T: Serialize>(
         &mut self,
         key: impl Into<String>,
@@ -184,6 +196,20 @@ impl Session {
 
     /// Removes `key` and returns its value. A mutation even when the key is absent (as in
     /// Pyramid, where `pop` always marks the session changed).
+    ///
+    /// ```
+    /// # use cookie_session::{CookieSessionFactory, Secret, UnixTime};
+    /// # let factory = CookieSessionFactory::new(Secret::generate())?;
+    /// # let now = UnixTime::from_secs(1_700_000_000);
+    /// let mut session = factory.load(None, now);
+    /// assert_eq!(session.remove("user"), None);
+    /// assert!(session.is_changed(), "a mutation even though nothing was there");
+    /// assert!(factory.finish(&session, now)?.is_some());
+    ///
+    /// session.insert("user", 7)?;
+    /// assert_eq!(session.remove("user"), Some(7.into()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn remove(&mut self, key: &str) -> Option<Value> {
         self.mutate().shift_remove(key)
     }
@@ -223,6 +249,19 @@ impl Session {
 
     /// The whole state, mutably. A mutation: the session is marked changed when this is called,
     /// whatever is done with the reference.
+    ///
+    /// ```
+    /// # let mut session = cookie_session::Session::default();
+    /// let _ = session.state_mut();
+    /// assert!(session.is_changed(), "borrowing is enough");
+    ///
+    /// session.insert("_f_", ["Saved!"])?;
+    /// session.insert("user", 7)?;
+    /// // Bulk edits the typed methods do not offer:
+    /// session.state_mut().retain(|key, _| !key.starts_with('_'));
+    /// assert_eq!(session.state().keys().collect::<Vec<_>>(), ["user"]);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn state_mut(&mut self) -> &mut Map<String, Value> {
         self.mutate()
     }
@@ -231,6 +270,28 @@ impl Session {
 
     /// Clears the state, as Pyramid's `invalidate()`: the next response carries a cookie with an
     /// empty state (and the same `created`). Keys inserted afterwards in the same request are kept.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// # use cookie_session::{CookieSessionFactory, Secret, UnixTime};
+    /// # let factory = CookieSessionFactory::new(Secret::generate())?;
+    /// # let t0 = UnixTime::from_secs(1_700_000_000);
+    /// # let mut session = factory.load(None, t0);
+    /// # session.insert("user", 7)?;
+    /// # let cookie = factory.finish(&session, t0)?.unwrap();
+    /// let now = t0.plus(Duration::from_secs(60));
+    /// let mut session = factory.load(Some(cookie.value()), now);
+    /// session.invalidate();
+    /// assert!(session.is_empty() && session.is_invalidated());
+    /// session.insert("flash", "Logged out")?; // kept
+    ///
+    /// let cookie = factory.finish(&session, now)?.expect("still sent");
+    /// let session = factory.load(Some(cookie.value()), now);
+    /// assert_eq!(session.get::<u32>("user")?, None);
+    /// assert!(session.contains_key("flash"));
+    /// assert_eq!(session.created(), t0, "`created` is carried over");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn invalidate(&mut self) {
         self.clear();
         self.invalidated = true;
@@ -266,6 +327,23 @@ impl Session {
 
     /// True when the request had no usable cookie (none, or one that failed to verify). As in
     /// Pyramid, a cookie that verified but expired gives an empty session that is *not* new.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use cookie_session::{CookieSessionFactory, DecodeError, Secret, UnixTime};
+    /// let factory = CookieSessionFactory::new(Secret::generate())?;
+    /// let t0 = UnixTime::from_secs(1_700_000_000);
+    /// let cookie = factory.encode_value(&Default::default(), t0, t0)?;
+    /// assert!(factory.load(None, t0).is_new());
+    /// assert!(factory.load(Some("garbage"), t0).is_new());
+    ///
+    /// // Idle past the default 1200 s timeout: empty, but not new, and keeps its timestamps.
+    /// let session = factory.load(Some(&cookie), t0.plus(Duration::from_secs(1201)));
+    /// assert!(!session.is_new());
+    /// assert_eq!(session.load_error(), Some(DecodeError::Expired));
+    /// assert_eq!(session.created(), t0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn is_new(&self) -> bool {
         self.is_new
@@ -273,12 +351,43 @@ impl Session {
 
     /// Why the request's cookie was not used, if it was not: `None` for a valid cookie or no
     /// cookie at all.
+    ///
+    /// ```
+    /// use cookie_session::{CookieSessionFactory, DecodeError, Secret, UnixTime};
+    /// let factory = CookieSessionFactory::new(Secret::generate())?;
+    /// let now = UnixTime::from_secs(1_700_000_000);
+    /// let cookie = factory.encode_value(&Default::default(), now, now)?;
+    /// assert_eq!(factory.load(Some(&cookie), now).load_error(), None);
+    ///
+    /// // A cookie signed by another deployment's key:
+    /// let other = CookieSessionFactory::new(Secret::generate())?;
+    /// let foreign = other.encode_value(&Default::default(), now, now)?;
+    /// let error = factory.load(Some(&foreign), now).load_error().unwrap();
+    /// assert_eq!(error, DecodeError::UnknownKey);
+    /// assert!(!error.is_time_based());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn load_error(&self) -> Option<DecodeError> {
         self.load_error
     }
 
     /// Which key of the ring verified the cookie (0 = primary), if one did.
+    ///
+    /// ```
+    /// use cookie_session::{CookieSessionFactory, KeyRing, Secret, UnixTime};
+    /// let (old, new) = (Secret::generate(), Secret::generate());
+    /// let now = UnixTime::from_secs(1_700_000_000);
+    /// let before = CookieSessionFactory::new(old.clone())?;
+    /// let old_cookie = before.encode_value(&Default::default(), now, now)?;
+    ///
+    /// let after = CookieSessionFactory::new(KeyRing::new(new).with_verify_only(old))?;
+    /// let new_cookie = after.encode_value(&Default::default(), now, now)?;
+    /// assert_eq!(after.load(None, now).key_index(), None);
+    /// assert_eq!(after.load(Some(&new_cookie), now).key_index(), Some(0));
+    /// assert_eq!(after.load(Some(&old_cookie), now).key_index(), Some(1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn key_index(&self) -> Option<usize> {
         self.key_index

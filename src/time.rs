@@ -55,6 +55,15 @@ impl UnixTime {
     }
 
     /// This time plus `duration` (saturating at the largest finite value).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use cookie_session::UnixTime;
+    /// let t0 = UnixTime::from_secs(1_700_000_000);
+    /// assert_eq!(t0.plus(Duration::from_millis(1500)).as_secs_f64(), 1_700_000_001.5);
+    /// let far = UnixTime::from_secs_f64(f64::MAX).unwrap();
+    /// assert_eq!(far.plus(Duration::MAX), far);
+    /// ```
     #[must_use]
     pub fn plus(self, duration: Duration) -> Self {
         let sum = self.0 + duration.as_secs_f64();

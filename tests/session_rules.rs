@@ -303,3 +303,18 @@ fn set_cookie_carries_the_safe_defaults() {
         "a browser-session cookie by default"
     );
 }
+
+#[test]
+fn a_zero_timeout_needs_a_zero_reissue_time() {
+    let builder =
+        || CookieSessionFactory::builder(Secret::from_bytes(vec![9; 32])).timeout(Duration::ZERO);
+    assert!(matches!(
+        builder().build(),
+        Err(cookie_session::ConfigError::ReissueNotBelowTimeout {
+            reissue: 120,
+            timeout: 0
+        })
+    ));
+    assert!(builder().reissue_time(Duration::ZERO).build().is_ok());
+    assert!(builder().reissue_time(None).build().is_ok());
+}

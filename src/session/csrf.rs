@@ -51,6 +51,16 @@ impl Session {
 
     /// Whether `supplied` equals the session's CSRF token, compared in constant time. False when
     /// the session has no token. An access.
+    ///
+    /// ```
+    /// # let mut session = cookie_session::Session::default();
+    /// assert!(!session.check_csrf_token(""), "no token yet: nothing matches");
+    /// let token = session.get_csrf_token();
+    /// assert!(session.check_csrf_token(&token));
+    /// assert!(!session.check_csrf_token(&token[..39]));
+    /// session.invalidate(); // e.g. at logout: the token goes with the rest
+    /// assert!(!session.check_csrf_token(&token));
+    /// ```
     #[must_use]
     pub fn check_csrf_token(&self, supplied: &str) -> bool {
         match self.get_value(CSRF_TOKEN_KEY) {

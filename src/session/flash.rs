@@ -70,6 +70,19 @@ impl Session {
 
     /// Removes and returns the messages queued under `queue` (empty if none). A mutation, even
     /// when the queue is empty (as in Pyramid).
+    ///
+    /// ```
+    /// # use cookie_session::{CookieSessionFactory, Secret, UnixTime};
+    /// # let factory = CookieSessionFactory::new(Secret::generate())?;
+    /// # let now = UnixTime::from_secs(1_700_000_000);
+    /// # let cookie = factory.encode_value(&Default::default(), now, now)?;
+    /// let mut session = factory.load(Some(&cookie), now);
+    /// assert!(session.peek_flash("").is_empty());
+    /// assert!(!session.is_changed(), "peeking is an access");
+    /// assert!(session.pop_flash("").is_empty());
+    /// assert!(session.is_changed(), "popping is a mutation, even of an empty queue");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn pop_flash(&mut self, queue: &str) -> Vec<Value> {
         match self.remove(&queue_key(queue)) {
             Some(Value::Array(messages)) => messages,

@@ -278,3 +278,66 @@ impl LazySession {
         self.with(|s| s.load_error())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{KeyRing, Secret, UnixTime};
+
+    /// A cookie signed by a verify-only key bumps `fallback_verifications` each time it is
+    /// decoded, which makes the number of decodes visible.
+    fn rotated_setup() -> (CookieSessionFactory, String) {
+        let (old, new) = (
+            Secret::from_bytes(vec![1; 32]),
+            Secret::from_bytes(vec![2; 32]),
+        );
+        let before = CookieSessionFactory::new(old.clone()).unwrap();
+        let mut session = before.load(None, UnixTime::now());
+        session.insert("user", "john").unwrap();
+        let cookie = before.finish(&session, UnixTime::now()).unwrap().unwrap();
+        let after = CookieSessionFactory::new(KeyRing::new(new).with_verify_only(old)).unwrap();
+        (after, format!("session={}", cookie.value()))
+    }
+
+    #[test]
+    fn decodes_at_most_once_and_only_when_used() {
+        let (factory, header) = rotated_setup();
+        let session = LazySession::new(factory.clone(), vec![header.clone()]);
+        let clone = session.clone();
+        assert_eq!(factory.stats().fallback_verifications, 0);
+        assert_eq!(
+            session.get::<String>("user").unwrap().as_deref(),
+            Some("john")
+        );
+        assert_eq!(
+            clone.get::<String>("user").unwrap().as_deref(),
+            Some("john")
+        );
+        session.with(|s| assert!(s.contains_key("user")));
+        assert_eq!(
+            factory.stats().fallback_verifications,
+            1,
+            "one decode for three uses"
+        );
+
+        let untouched = LazySession::new(factory.clone(), vec![header]);
+        assert!(untouched.finish(200).unwrap().is_none());
+        assert_eq!(
+            factory.stats().fallback_verifications,
+            1,
+            "never used, never decoded"
+        );
+    }
+
+    #[test]
+    fn keeps_only_our_cookie_values_and_at_most_four() {
+        let (factory, header) = rotated_setup();
+        let crowded = format!("a=1; {}; b=2", "session=x; ".repeat(10));
+        let session =
+            LazySession::from_cookie_headers(factory, [crowded.as_bytes(), header.as_bytes()]);
+        match &*session.lock() {
+            State::Pending(candidates) => assert_eq!(candidates, &["x"; 4]),
+            State::Loaded(_) => panic!("decoded before use"),
+        }
+    }
+}

@@ -21,7 +21,6 @@ use serde_json::{Map, Value};
 
 use crate::config::{CookieSessionConfig, FallbackKeyHook, render_attributes};
 use crate::error::{ConfigError, DecodeError, EncodeError};
-use crate::format::native::MIN_SECRET_LEN;
 use crate::format::{Codec, Decoded, Format, Stamp};
 use crate::header::{MAX_CANDIDATES, SetCookie, cookie_values};
 use crate::keys::{KeyRing, Salt, parse_key_file, read_key_file};
@@ -331,11 +330,7 @@ impl CookieSessionFactory {
 
     /// Parses a key file's contents and swaps the ring in.
     fn reload_keys_from_bytes(&self, path: &Path, bytes: &[u8]) -> Result<(), ConfigError> {
-        let min_len = match self.inner.format {
-            Format::Pyramid(_) => 1,
-            _ => MIN_SECRET_LEN,
-        };
-        let ring = parse_key_file(bytes, &path.display().to_string(), min_len)?;
+        let ring = parse_key_file(bytes, &path.display().to_string())?;
         let keys = ring.len();
         self.replace_keys(ring)?;
         tracing::info!(path = %path.display(), keys, "key ring reloaded");

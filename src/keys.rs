@@ -235,10 +235,23 @@ fn hex_digit(c: u8) -> Option<u8> {
 /// // Debug output never shows key material.
 /// assert!(format!("{ring:?}").contains("<redacted>"));
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct KeyRing {
     secrets: Vec<Secret>,
+    /// Where each secret came from ("keys.txt line 3") when a loader made the ring, so that a
+    /// secret the format refuses is named by its line. Not secret; not part of equality.
+    places: Vec<Option<String>>,
 }
+
+/// Two rings are equal when they hold the same secrets in the same order (compared in constant
+/// time), wherever they were loaded from.
+impl PartialEq for KeyRing {
+    fn eq(&self, other: &Self) -> bool {
+        self.secrets == other.secrets
+    }
+}
+
+impl Eq for KeyRing {}
 
 impl KeyRing {
     /// A ring with a single (primary) secret.
@@ -246,6 +259,7 @@ impl KeyRing {
     pub fn new(primary: Secret) -> Self {
         Self {
             secrets: vec![primary],
+            places: vec![None],
         }
     }
 
@@ -267,6 +281,7 @@ impl KeyRing {
     #[must_use]
     pub fn with_verify_only(mut self, secret: Secret) -> Self {
         self.secrets.push(secret);
+        self.places.push(None);
         self
     }
 
@@ -292,7 +307,8 @@ impl KeyRing {
         if secrets.is_empty() {
             return Err(ConfigError::EmptyKeyRing);
         }
-        let ring = Self { secrets };
+        let places = vec![None; secrets.len()];
+        let ring = Self { secrets, places };
         ring.check_duplicates()?;
         Ok(ring)
     }
@@ -319,6 +335,22 @@ impl KeyRing {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.secrets.is_empty()
+    }
+
+    /// A ring whose secrets are named by their place in a source (a loader's ring).
+    pub(crate) fn with_places(secrets: Vec<(String, Secret)>) -> Result<Self, ConfigError> {
+        let (places, secrets): (Vec<_>, Vec<_>) = secrets
+            .into_iter()
+            .map(|(place, secret)| (Some(place), secret))
+            .unzip();
+        let mut ring = Self::from_secrets(secrets)?;
+        ring.places = places;
+        Ok(ring)
+    }
+
+    /// Where the secret at `index` came from, if a loader made the ring.
+    pub(crate) fn place(&self, index: usize) -> Option<&str> {
+        self.places.get(index).and_then(Option::as_deref)
     }
 
     /// Rejects empty and repeated secrets.

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use cookie_session::{ConfigError, CookieSessionFactory, KeyRing, Secret, UnixTime};
+use cookie_session::{ConfigError, CookieSessionFactory, KeyRing, PyramidHash, Secret, UnixTime};
 
 /// A file in a fresh per-test directory under the system temp dir, removed on drop.
 struct TempFile {
@@ -157,7 +157,10 @@ fn each_kind_of_bad_line_is_named_without_the_secret() {
             &format!("bad-{}", line.replace(' ', "")),
             contents.as_bytes(),
         );
-        let error = KeyRing::from_file(&file.path).unwrap_err();
+        // A short secret loads; the (native) factory refuses it, naming the same line.
+        let error = KeyRing::from_file(&file.path)
+            .and_then(|ring| CookieSessionFactory::new(ring).map(drop))
+            .unwrap_err();
         assert_secret_absent(&error, secret);
         assert_eq!(
             key_source(error.clone()),
@@ -183,12 +186,25 @@ fn an_odd_length_hex_secret_is_a_bad_encoding() {
 }
 
 #[test]
-fn the_minimum_length_can_be_lowered_for_pyramid_secrets() {
-    assert!(KeyRing::parse("seekrit", "pyramid.ini").is_err());
-    let ring = KeyRing::parse_with_min_len("seekrit\n", "pyramid.ini", 1).unwrap();
+fn the_format_decides_the_minimum_length() {
+    // An existing Pyramid deployment's short secret loads and works in the Pyramid format...
+    let ring = KeyRing::parse("seekrit\n", "pyramid.ini").unwrap();
     assert_eq!(ring.primary(), &Secret::from_text("seekrit"));
-    // Even a minimum of 0 refuses an empty secret.
-    let (_, problem) = key_source(KeyRing::parse_with_min_len("hex:", "x", 0).unwrap_err());
+    let pyramid = CookieSessionFactory::builder(ring.clone())
+        .pyramid(PyramidHash::Sha512)
+        .build();
+    assert!(pyramid.is_ok());
+    // ...and the native format refuses it, naming where it came from.
+    let error = CookieSessionFactory::new(ring).unwrap_err();
+    assert_eq!(
+        key_source(error),
+        (
+            "pyramid.ini line 1".to_owned(),
+            "too short: 7 bytes, at least 32 are needed".to_owned()
+        )
+    );
+    // An empty secret is refused by the loader, whatever the format.
+    let (_, problem) = key_source(KeyRing::parse("hex:", "x").unwrap_err());
     assert_eq!(problem, "empty secret");
 }
 
@@ -269,7 +285,7 @@ fn rings_from_environment_variables() {
     assert_eq!(ring.primary(), &Secret::from_hex(HEX_SECRET).unwrap());
     assert_eq!(ring.secrets()[1], Secret::from_text(TEXT_SECRET));
 
-    let error = KeyRing::from_env("CS_TEST_SHORT").unwrap_err();
+    let error = CookieSessionFactory::new(KeyRing::from_env("CS_TEST_SHORT").unwrap()).unwrap_err();
     assert_secret_absent(&error, "tiny-secret");
     assert_eq!(
         key_source(error),

@@ -102,6 +102,21 @@ pub(crate) struct NativeCodec {
     ad_prefix: encrypted::AdPrefix,
 }
 
+/// A too-short secret from a key file or variable is named by its place there ("keys.txt line
+/// 3"), which the operator can find, rather than by its index in the ring.
+fn name_the_place(error: ConfigError, ring: &KeyRing) -> ConfigError {
+    match error {
+        ConfigError::SecretTooShort { index, len, min } => match ring.place(index) {
+            Some(place) => ConfigError::KeySource {
+                source_name: place.to_owned(),
+                problem: format!("too short: {len} bytes, at least {min} are needed"),
+            },
+            None => error,
+        },
+        other => other,
+    }
+}
+
 /// The number of zero bytes that brings the constant part of the signed message — the piece
 /// count and the length-prefixed context, cookie name, purpose and this padding — to a whole
 /// number of SHA-256 blocks.
@@ -126,7 +141,8 @@ impl NativeCodec {
         let purpose = salt.map_or(&[][..], Salt::as_bytes);
         let mut keys: Vec<NativeKey> = Vec::with_capacity(ring.len());
         for (index, secret) in ring.secrets().iter().enumerate() {
-            let key = NativeKey::derive(index, secret, cookie_name, purpose)?;
+            let key = NativeKey::derive(index, secret, cookie_name, purpose)
+                .map_err(|error| name_the_place(error, ring))?;
             if let Some(first) = keys.iter().position(|k| k.id == key.id) {
                 return Err(ConfigError::KeyIdCollision {
                     first,

@@ -7,18 +7,19 @@ use zeroize::Zeroizing;
 
 use super::{KeyRing, Secret};
 use crate::error::ConfigError;
-use crate::format::native::MIN_SECRET_LEN;
 
 impl KeyRing {
     /// A ring from the environment variable `var`: secrets separated by commas or line breaks
     /// (surrounding whitespace trimmed, inner spaces kept), newest (the primary) first, each written as in a key file (see [`KeyRing::from_file`]):
-    /// plain text, or prefixed with `hex:`, `base64:` or `text:`. Every secret must be at least
-    /// [`MIN_SECRET_LEN`] bytes long.
+    /// plain text, or prefixed with `hex:`, `base64:` or `text:`. How long a secret must be
+    /// depends on the format: the factory checks it when the ring is used, and names the entry
+    /// of a secret it refuses.
     ///
     /// # Errors
     /// [`ConfigError::MissingEnvVar`] when the variable is unset or not Unicode;
     /// [`ConfigError::KeySource`] naming the variable and entry (`$SESSION_SECRETS entry 2`)
-    /// for an empty variable, a bad encoding, a short or a duplicate secret.
+    /// for an empty variable, a bad encoding, an empty or a duplicate secret (and, from the
+    /// factory, a secret too short for its format).
     ///
     /// ```no_run
     /// use cookie_session::{CookieSessionFactory, KeyRing};
@@ -51,13 +52,15 @@ impl KeyRing {
             .filter(|entry| !entry.is_empty())
             .enumerate()
             .map(|(i, entry)| (format!("entry {}", i + 1), entry));
-        build_ring(entries, &format!("${var}"), MIN_SECRET_LEN)
+        build_ring(entries, &format!("${var}"))
     }
 
     /// A ring from a file of secrets, one per line, newest first: the first line is the primary,
     /// which signs, the others are verify-only. Blank lines and lines starting with `#` are
-    /// ignored (a `#` elsewhere belongs to the secret). Every secret must be at least
-    /// [`MIN_SECRET_LEN`] bytes long.
+    /// ignored (a `#` elsewhere belongs to the secret). How long a secret must be depends on the
+    /// format (the native format needs [`MIN_SECRET_LEN`](crate::MIN_SECRET_LEN) bytes, the
+    /// Pyramid format accepts what Pyramid accepts); the factory checks it when the ring is used
+    /// and names the line of a secret it refuses.
     ///
     /// Each line is read the same way as everywhere else, so the same text means the same key:
     ///
@@ -74,7 +77,7 @@ impl KeyRing {
     ///
     /// # Errors
     /// [`ConfigError::KeySource`] naming the file, and the line when one is at fault: a missing
-    /// or unreadable file, a file with no secret, invalid UTF-8, a bad encoding, a short or a
+    /// or unreadable file, a file with no secret, invalid UTF-8, a bad encoding, an empty or a
     /// duplicate secret.
     ///
     /// ```no_run
@@ -86,7 +89,7 @@ impl KeyRing {
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
         let path = path.as_ref();
         let bytes = read_key_file(path)?;
-        parse_key_file(&bytes, &path.display().to_string(), MIN_SECRET_LEN)
+        parse_key_file(&bytes, &path.display().to_string())
     }
 
     /// A ring from the text of a key file, as [`KeyRing::from_file`] reads it; `source_name`
@@ -108,7 +111,9 @@ impl KeyRing {
     /// let ring = KeyRing::parse(&text, "keys.txt")?;
     /// assert_eq!(ring.len(), 2);
     ///
-    /// let err = KeyRing::parse("hex:0011\n", "keys.txt").unwrap_err();
+    /// // A secret too short for the native format is refused by the factory, by its line.
+    /// let short = KeyRing::parse("hex:0011\n", "keys.txt")?;
+    /// let err = cookie_session::CookieSessionFactory::new(short).unwrap_err();
     /// assert_eq!(
     ///     err.to_string(),
     ///     "keys.txt line 1: too short: 2 bytes, at least 32 are needed"
@@ -116,28 +121,7 @@ impl KeyRing {
     /// # Ok::<(), ConfigError>(())
     /// ```
     pub fn parse(text: &str, source_name: &str) -> Result<Self, ConfigError> {
-        Self::parse_with_min_len(text, source_name, MIN_SECRET_LEN)
-    }
-
-    /// As [`KeyRing::parse`], with another minimum length: for the Pyramid format, whose
-    /// existing deployments may use secrets shorter than the native format's
-    /// [`MIN_SECRET_LEN`] bytes. A `min_len` of 0 still refuses empty secrets.
-    ///
-    /// # Errors
-    /// As [`KeyRing::parse`].
-    ///
-    /// ```
-    /// use cookie_session::KeyRing;
-    /// let ring = KeyRing::parse_with_min_len("seekrit\n", "pyramid.ini", 1)?;
-    /// assert_eq!(ring.primary().len(), 7);
-    /// # Ok::<(), cookie_session::ConfigError>(())
-    /// ```
-    pub fn parse_with_min_len(
-        text: &str,
-        source_name: &str,
-        min_len: usize,
-    ) -> Result<Self, ConfigError> {
-        build_ring(file_entries(text), source_name, min_len)
+        build_ring(file_entries(text), source_name)
     }
 }
 
@@ -152,13 +136,9 @@ pub(crate) fn read_key_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, ConfigErr
 }
 
 /// Parses the bytes of a key file, naming the first line that is not UTF-8.
-pub(crate) fn parse_key_file(
-    bytes: &[u8],
-    source_name: &str,
-    min_len: usize,
-) -> Result<KeyRing, ConfigError> {
+pub(crate) fn parse_key_file(bytes: &[u8], source_name: &str) -> Result<KeyRing, ConfigError> {
     match std::str::from_utf8(bytes) {
-        Ok(text) => KeyRing::parse_with_min_len(text, source_name, min_len),
+        Ok(text) => KeyRing::parse(text, source_name),
         Err(error) => {
             let line = 1 + bytes[..error.valid_up_to()]
                 .iter()
@@ -191,28 +171,26 @@ fn file_entries(text: &str) -> impl Iterator<Item = (String, &str)> {
 fn build_ring<'a>(
     entries: impl Iterator<Item = (String, &'a str)>,
     source_name: &str,
-    min_len: usize,
 ) -> Result<KeyRing, ConfigError> {
-    // Even with no minimum, an empty secret is no key.
-    let min_len = min_len.max(1);
     let mut secrets: Vec<(String, Secret)> = Vec::new();
     for (place, entry) in entries {
+        let place = format!("{source_name} {place}");
         let problem = |problem: String| ConfigError::KeySource {
-            source_name: format!("{source_name} {place}"),
+            source_name: place.clone(),
             problem,
         };
         let secret = decode_entry(entry).map_err(problem)?;
         if secret.is_empty() {
             return Err(problem("empty secret".to_owned()));
         }
-        if secret.len() < min_len {
-            return Err(problem(format!(
-                "too short: {} bytes, at least {min_len} are needed",
-                secret.len()
-            )));
-        }
+        // How long a secret must be depends on the format, which the factory checks when the
+        // ring is used, naming this place.
         // `Secret`'s equality runs in constant time.
         if let Some((first, _)) = secrets.iter().find(|(_, seen)| *seen == secret) {
+            let first = first
+                .strip_prefix(source_name)
+                .unwrap_or(first)
+                .trim_start();
             return Err(problem(format!(
                 "duplicate key: the same secret as {first}"
             )));
@@ -225,7 +203,7 @@ fn build_ring<'a>(
             problem: "no secret found".to_owned(),
         });
     }
-    KeyRing::from_secrets(secrets.into_iter().map(|(_, secret)| secret))
+    KeyRing::with_places(secrets)
 }
 
 /// One secret as written: `hex:`, `base64:`, `text:` or plain text. The problem never quotes
@@ -285,7 +263,7 @@ mod tests {
     fn non_utf8_names_the_line() {
         let mut bytes = b"# comment\nhex:00\n".to_vec();
         bytes.extend_from_slice(b"\xff\xfe secret\n");
-        let err = parse_key_file(&bytes, "keys.txt", 32).unwrap_err();
+        let err = parse_key_file(&bytes, "keys.txt").unwrap_err();
         assert_eq!(
             err,
             ConfigError::KeySource {

@@ -163,7 +163,7 @@ fn the_harness_rejects_what_it_should() {
     harness::decode_native(&raw);
 }
 
-/// Crash inputs kept under `fuzz/regressions/<target>/` (none so far: the long runs found none).
+/// Crash inputs kept under `fuzz/regressions/<target>/`.
 fn regression_inputs() -> Vec<(&'static str, String, Vec<u8>)> {
     let dir = manifest_dir().join("fuzz/regressions");
     let mut inputs = Vec::new();

@@ -783,9 +783,11 @@ pub fn factory_load(data: &[u8]) {
     let format = input.format.format();
     let cookie_name = COOKIE_NAMES[usize::from(input.cookie_name) % COOKIE_NAMES.len()];
     let timeout = input.timeout.map(u64::from);
+    // Valid ranges: below a non-zero timeout, zero with a zero timeout, anything without one.
     let reissue = input.reissue.map(|r| match timeout {
         Some(t) if t > 0 => u64::from(r).min(t - 1),
-        _ => u64::from(r),
+        Some(_) => 0,
+        None => u64::from(r),
     });
     let lifetime = input.lifetime.map(u64::from);
     let skew = u64::from(input.skew);

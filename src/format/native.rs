@@ -187,13 +187,7 @@ impl NativeCodec {
         key.signer(&signed[..HEADER_LEN], body)
             .verify_slice(tag)
             .map_err(|_| DecodeError::BadSignature)?;
-        Ok(Decoded {
-            state: parse_state(body)?,
-            created: header.created as f64,
-            accessed: header.accessed as f64,
-            key_index,
-            other_suite: false,
-        })
+        header.open(body, key_index)
     }
 
     pub(crate) fn encode(
@@ -311,6 +305,17 @@ impl Header {
             key_id: [header[1], header[2], header[3], header[4]],
             created: u64_at(6),
             accessed: u64_at(14),
+        })
+    }
+
+    /// What an authenticated envelope with this header and plaintext `body` decodes to.
+    pub(crate) fn open(&self, body: &[u8], key_index: usize) -> Result<Decoded, DecodeError> {
+        Ok(Decoded {
+            state: parse_state(body)?,
+            created: self.created as f64,
+            accessed: self.accessed as f64,
+            key_index,
+            other_suite: false,
         })
     }
 

@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use super::{CONTEXT, HEADER_LEN, Header, NativeCodec, parse_state, write_state};
+use super::{CONTEXT, HEADER_LEN, Header, NativeCodec, write_state};
 use crate::error::{ConfigError, DecodeError, EncodeError};
 use crate::format::{Decoded, Stamp, base64url};
 
@@ -102,13 +102,7 @@ impl NativeCodec {
             .0
             .decrypt_inout_detached(&nonce, &ad, body.into(), &tag)
             .map_err(|_| DecodeError::BadSignature)?;
-        Ok(Decoded {
-            state: parse_state(body)?,
-            created: header.created as f64,
-            accessed: header.accessed as f64,
-            key_index,
-            other_suite: false,
-        })
+        header.open(body, key_index)
     }
 
     /// Encrypts the state under the primary key with a fresh random nonce.

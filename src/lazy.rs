@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::error::{DecodeError, EncodeError};
 use crate::factory::CookieSessionFactory;
-use crate::header::{MAX_CANDIDATES, SetCookie, cookie_values};
+use crate::header::{SetCookie, cookie_values};
 use crate::session::Session;
 
 /// A request's session, decoded lazily. Clones share the same session.
@@ -44,8 +44,8 @@ pub struct LazySession {
 }
 
 enum State {
-    /// The values of the cookies of our name, not yet decoded.
-    Pending(Vec<String>),
+    /// The request's `Cookie` headers as they came: not even parsed until the session is used.
+    Pending(Vec<Vec<u8>>),
     Loaded(Session),
 }
 
@@ -61,13 +61,21 @@ impl LazySession {
     /// A handle for one request, given the values of its `Cookie` headers.
     #[must_use]
     pub fn new(factory: CookieSessionFactory, cookie_headers: Vec<String>) -> Self {
-        Self::from_cookie_headers(factory, cookie_headers.iter().map(String::as_bytes))
+        let headers = cookie_headers.into_iter().map(String::into_bytes).collect();
+        Self::pending(factory, headers)
+    }
+
+    fn pending(factory: CookieSessionFactory, headers: Vec<Vec<u8>>) -> Self {
+        Self {
+            factory,
+            state: Arc::new(Mutex::new(State::Pending(headers))),
+        }
     }
 
     /// A handle for one request, given the raw bytes of its `Cookie` headers, as framework
-    /// header types hold them. Only the values of this factory's cookie are kept (at most
-    /// four), so the handle costs one small copy; nothing is decoded until the session is used.
-    /// Bytes that are not UTF-8 elsewhere in a header do not hide the session cookie.
+    /// header types hold them. The headers are copied as they are and not even parsed until the
+    /// session is used; then only this factory's cookies are looked at (at most four), and bytes
+    /// that are not UTF-8 elsewhere in a header do not hide the session cookie.
     ///
     /// ```
     /// # use cookie_session::{CookieSessionFactory, LazySession, Secret};
@@ -83,20 +91,8 @@ impl LazySession {
         factory: CookieSessionFactory,
         cookie_headers: impl IntoIterator<Item = &'a [u8]>,
     ) -> Self {
-        let name = factory.cookie_name();
-        let mut candidates = Vec::new();
-        for header in cookie_headers {
-            let header = String::from_utf8_lossy(header);
-            candidates.extend(cookie_values(&header, name).map(str::to_owned));
-            if candidates.len() >= MAX_CANDIDATES {
-                candidates.truncate(MAX_CANDIDATES);
-                break;
-            }
-        }
-        Self {
-            factory,
-            state: Arc::new(Mutex::new(State::Pending(candidates))),
-        }
+        let headers = cookie_headers.into_iter().map(<[u8]>::to_vec).collect();
+        Self::pending(factory, headers)
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -128,11 +124,14 @@ impl LazySession {
     /// ```
     pub fn with<R>(&self, f: impl FnOnce(&mut Session) -> R) -> R {
         let mut state = self.lock();
-        if let State::Pending(candidates) = &*state {
+        if let State::Pending(headers) = &*state {
             let now = self.factory.now();
-            let session = self
-                .factory
-                .load_first_valid(candidates.iter().map(String::as_str), now);
+            let name = self.factory.cookie_name();
+            let headers: Vec<_> = headers.iter().map(|h| String::from_utf8_lossy(h)).collect();
+            let candidates = headers
+                .iter()
+                .flat_map(|header| cookie_values(header, name));
+            let session = self.factory.load_first_valid(candidates, now);
             *state = State::Loaded(session);
         }
         match &mut *state {
@@ -330,14 +329,20 @@ mod tests {
     }
 
     #[test]
-    fn keeps_only_our_cookie_values_and_at_most_four() {
+    fn finds_our_cookie_among_others_and_tries_at_most_four() {
         let (factory, header) = rotated_setup();
-        let crowded = format!("a=1; {}; b=2", "session=x; ".repeat(10));
-        let session =
-            LazySession::from_cookie_headers(factory, [crowded.as_bytes(), header.as_bytes()]);
-        match &*session.lock() {
-            State::Pending(candidates) => assert_eq!(candidates, &["x"; 4]),
-            State::Loaded(_) => panic!("decoded before use"),
-        }
+        let others = format!("a=1; session=x; b=2; {header}");
+        let session = LazySession::from_cookie_headers(
+            factory.clone(),
+            [b"lang=\xff".as_slice(), others.as_bytes()],
+        );
+        assert_eq!(
+            session.get::<String>("user").unwrap().as_deref(),
+            Some("john")
+        );
+
+        let crowded = format!("{}{header}", "session=x; ".repeat(4));
+        let session = LazySession::from_cookie_headers(factory, [crowded.as_bytes()]);
+        assert!(session.is_new(), "the fifth candidate is not tried");
     }
 }

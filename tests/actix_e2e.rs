@@ -10,11 +10,16 @@ use std::time::Duration;
 use actix_web::HttpServer;
 use actix_web::dev::ServerHandle;
 use cookie_session::{CookieSessionFactory, Secret};
+use http::{agent, send};
 
 // The example's `main` and `factory_from_env` are not used here.
 #[allow(dead_code)]
 #[path = "../examples/actix_hello.rs"]
 mod example;
+
+#[allow(dead_code)] // Shared by several tests; each uses part of it.
+#[path = "support/http.rs"]
+mod http;
 
 /// The example application on an ephemeral port, in a thread with its own actix system.
 /// Dropping it stops the server, also when an assertion failed.
@@ -72,52 +77,6 @@ impl Drop for RunningServer {
     }
 }
 
-struct Reply {
-    status: u16,
-    set_cookies: Vec<String>,
-    body: String,
-}
-
-impl Reply {
-    /// The `session=value` pair to send back.
-    fn cookie(&self) -> String {
-        assert_eq!(self.set_cookies.len(), 1, "{:?}", self.set_cookies);
-        let pair = self.set_cookies[0].split(';').next().unwrap_or_default();
-        assert!(pair.starts_with("session="), "{pair}");
-        pair.to_owned()
-    }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(20)))
-        .build()
-        .into()
-}
-
-fn send(agent: &ureq::Agent, method: &str, url: &str, cookie: Option<&str>) -> Reply {
-    let response = match (method, cookie) {
-        ("GET", None) => agent.get(url).call(),
-        ("GET", Some(cookie)) => agent.get(url).header("Cookie", cookie).call(),
-        ("POST", None) => agent.post(url).send_empty(),
-        ("POST", Some(cookie)) => agent.post(url).header("Cookie", cookie).send_empty(),
-        _ => unreachable!("only GET and POST are used"),
-    };
-    let mut response = response.unwrap_or_else(|error| panic!("{method} {url}: {error}"));
-    let set_cookies = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|value| value.to_str().expect("ASCII Set-Cookie").to_owned())
-        .collect();
-    Reply {
-        status: response.status().as_u16(),
-        set_cookies,
-        body: response.body_mut().read_to_string().expect("UTF-8 body"),
-    }
-}
-
 #[test]
 fn example_routes_and_a_concurrent_burst_over_tcp() {
     let factory = CookieSessionFactory::new(Secret::generate()).expect("valid secret");
@@ -128,7 +87,7 @@ fn example_routes_and_a_concurrent_burst_over_tcp() {
     let reply = send(&agent, "GET", &server.url("/"), None);
     assert_eq!((reply.status, reply.body.as_str()), (200, "Hello, john!"));
     assert!(reply.set_cookies[0].contains("HttpOnly"));
-    let cookie = reply.cookie();
+    let cookie = reply.session_pair().expect("a session cookie");
 
     // GET /whoami: read only, so no Set-Cookie.
     let reply = send(&agent, "GET", &server.url("/whoami"), Some(&cookie));
@@ -141,17 +100,17 @@ fn example_routes_and_a_concurrent_burst_over_tcp() {
     // GET /visits counts in the same session, next to the username.
     let reply = send(&agent, "GET", &server.url("/visits"), Some(&cookie));
     assert_eq!((reply.status, reply.body.as_str()), (200, "1"));
-    let cookie = reply.cookie();
+    let cookie = reply.session_pair().expect("a session cookie");
     let reply = send(&agent, "GET", &server.url("/visits"), Some(&cookie));
     assert_eq!((reply.status, reply.body.as_str()), (200, "2"));
-    let cookie = reply.cookie();
+    let cookie = reply.session_pair().expect("a session cookie");
     let reply = send(&agent, "GET", &server.url("/whoami"), Some(&cookie));
     assert_eq!(reply.body, "john");
 
     // POST /logout empties the session; the old cookie is replaced.
     let reply = send(&agent, "POST", &server.url("/logout"), Some(&cookie));
     assert_eq!((reply.status, reply.body.as_str()), (200, "Goodbye!"));
-    let logged_out = reply.cookie();
+    let logged_out = reply.session_pair().expect("a session cookie");
     assert_ne!(logged_out, cookie);
     let reply = send(&agent, "GET", &server.url("/whoami"), Some(&logged_out));
     assert_eq!(reply.body, "anonymous");
@@ -177,7 +136,7 @@ fn example_routes_and_a_concurrent_burst_over_tcp() {
             thread::spawn(move || {
                 let reply = send(&agent, "GET", &format!("{base}/"), None);
                 assert_eq!((reply.status, reply.body.as_str()), (200, "Hello, john!"));
-                let mut cookie = reply.cookie();
+                let mut cookie = reply.session_pair().expect("a session cookie");
                 for visit in 1..REQUESTS {
                     let reply = send(&agent, "GET", &format!("{base}/visits"), Some(&cookie));
                     assert!(reply.status < 500, "server error {}", reply.status);
@@ -185,7 +144,7 @@ fn example_routes_and_a_concurrent_burst_over_tcp() {
                         (reply.status, reply.body.as_str()),
                         (200, &*visit.to_string())
                     );
-                    cookie = reply.cookie();
+                    cookie = reply.session_pair().expect("a session cookie");
                 }
                 cookie
             })

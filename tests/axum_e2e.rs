@@ -6,92 +6,38 @@
 #[path = "../examples/axum_hello.rs"]
 mod example;
 
+#[allow(dead_code)] // Shared by several tests; each uses part of it.
+#[path = "support/http.rs"]
+mod http;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use cookie_session::{CookieSessionFactory, Secret};
+use http::Browser;
 
 const THREADS: usize = 8;
 const REQUESTS_PER_THREAD: usize = 25;
 
 /// A client with one cookie, like a browser with one site open.
-struct Client {
-    agent: ureq::Agent,
-    base: String,
-    cookie: Option<String>,
-}
-
-struct Reply {
-    status: u16,
-    body: String,
-    set_cookie: bool,
-}
-
-impl Client {
-    fn new(addr: SocketAddr) -> Self {
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(10)))
-            .build();
-        Self {
-            agent: ureq::Agent::new_with_config(config),
-            base: format!("http://{addr}"),
-            cookie: None,
-        }
-    }
-
-    fn get(&mut self, path: &str) -> Reply {
-        let mut request = self.agent.get(format!("{}{path}", self.base));
-        if let Some(cookie) = &self.cookie {
-            request = request.header("Cookie", cookie);
-        }
-        self.keep(request.call().expect("GET over TCP"))
-    }
-
-    fn post(&mut self, path: &str) -> Reply {
-        let mut request = self.agent.post(format!("{}{path}", self.base));
-        if let Some(cookie) = &self.cookie {
-            request = request.header("Cookie", cookie);
-        }
-        self.keep(request.send_empty().expect("POST over TCP"))
-    }
-
-    /// Stores the session cookie from the response, as a browser's jar would.
-    fn keep(&mut self, mut response: ureq::http::Response<ureq::Body>) -> Reply {
-        let mut set_cookie = false;
-        for header in response.headers().get_all("set-cookie") {
-            let header = header.to_str().expect("ASCII Set-Cookie");
-            let pair = header.split(';').next().unwrap_or_default();
-            if pair.starts_with("session=") {
-                self.cookie = Some(pair.to_owned());
-                set_cookie = true;
-            }
-        }
-        let status = response.status().as_u16();
-        let body = response.body_mut().read_to_string().expect("text body");
-        Reply {
-            status,
-            body,
-            set_cookie,
-        }
-    }
-}
-
 fn contract_routes(addr: SocketAddr) {
-    let mut client = Client::new(addr);
+    let mut client = Browser::new(addr);
 
     let whoami = client.get("/whoami");
     assert_eq!((whoami.status, whoami.body.as_str()), (200, "anonymous"));
-    assert!(!whoami.set_cookie, "a read of no session writes nothing");
+    assert!(
+        whoami.session_pair().is_none(),
+        "a read of no session writes nothing"
+    );
 
     let hello = client.get("/");
     assert_eq!((hello.status, hello.body.as_str()), (200, "Hello, john!"));
-    assert!(hello.set_cookie);
+    assert!(hello.session_pair().is_some());
 
     let whoami = client.get("/whoami");
     assert_eq!(whoami.body, "john");
     assert!(
-        !whoami.set_cookie,
+        whoami.session_pair().is_none(),
         "a read within reissue_time writes nothing"
     );
 
@@ -107,7 +53,10 @@ fn contract_routes(addr: SocketAddr) {
 
     let logout = client.post("/logout");
     assert_eq!((logout.status, logout.body.as_str()), (200, "Goodbye!"));
-    assert!(logout.set_cookie, "invalidation sends the cleared cookie");
+    assert!(
+        logout.session_pair().is_some(),
+        "invalidation sends the cleared cookie"
+    );
     assert_eq!(client.get("/whoami").body, "anonymous");
     assert_eq!(client.get("/visits").body, "1");
 
@@ -121,7 +70,7 @@ fn concurrent_burst(addr: SocketAddr) {
         let workers: Vec<_> = (0..THREADS)
             .map(|_| {
                 scope.spawn(move || {
-                    let mut client = Client::new(addr);
+                    let mut client = Browser::new(addr);
                     for expected in 1..=REQUESTS_PER_THREAD {
                         let visits = client.get("/visits");
                         assert!(visits.status < 500, "5xx under load: {}", visits.status);

@@ -4,7 +4,13 @@
 
 #![cfg(any(feature = "axum", feature = "actix-web", feature = "rocket"))]
 
+#[allow(dead_code)] // Shared by several tests; each uses part of it.
+#[path = "support/http.rs"]
+mod http;
+
 use std::net::{SocketAddr, TcpListener, TcpStream};
+
+use http::Browser;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -72,62 +78,20 @@ fn start(name: &str, feature: &str) -> Server {
     server
 }
 
-/// A client that keeps the session cookie as a browser's jar would.
-struct Browser {
-    agent: ureq::Agent,
-    base: String,
-    cookie: Option<String>,
-}
-
-impl Browser {
-    fn new(addr: SocketAddr) -> Self {
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(10)))
-            .build();
-        Self {
-            agent: ureq::Agent::new_with_config(config),
-            base: format!("http://{addr}"),
-            cookie: None,
-        }
-    }
-
-    /// Sends a request and returns (status, body), storing any session cookie.
-    fn send(&mut self, method: &str, path: &str) -> (u16, String) {
-        let url = format!("{}{path}", self.base);
-        let cookie = self.cookie.clone();
-        let mut response = match method {
-            "GET" => {
-                let mut request = self.agent.get(&url);
-                if let Some(cookie) = &cookie {
-                    request = request.header("Cookie", cookie);
-                }
-                request.call()
-            }
-            _ => {
-                let mut request = self.agent.post(&url);
-                if let Some(cookie) = &cookie {
-                    request = request.header("Cookie", cookie);
-                }
-                request.send_empty()
-            }
-        }
-        .expect("a response over TCP");
-        for header in response.headers().get_all("set-cookie") {
-            let pair = header.to_str().unwrap().split(';').next().unwrap();
-            assert!(pair.starts_with("session="), "{pair}");
-            self.cookie = Some(pair.to_owned());
-        }
-        let body = response.body_mut().read_to_string().expect("a text body");
-        (response.status().as_u16(), body.trim().to_owned())
-    }
+/// (status, trimmed body) of one request.
+fn answer(browser: &mut Browser, method: &str, path: &str) -> (u16, String) {
+    let reply = match method {
+        "GET" => browser.get(path),
+        _ => browser.post(path),
+    };
+    (reply.status, reply.body.trim().to_owned())
 }
 
 fn check_contract(name: &str, feature: &str) {
     let server = start(name, feature);
     let mut browser = Browser::new(server.addr);
     assert_eq!(
-        browser.send("GET", "/"),
+        answer(&mut browser, "GET", "/"),
         (200, "Hello, john!".to_owned()),
         "{name}"
     );
@@ -136,35 +100,35 @@ fn check_contract(name: &str, feature: &str) {
         "{name}: / sets the session cookie"
     );
     assert_eq!(
-        browser.send("GET", "/whoami"),
+        answer(&mut browser, "GET", "/whoami"),
         (200, "john".to_owned()),
         "{name}"
     );
     assert_eq!(
-        browser.send("GET", "/visits"),
+        answer(&mut browser, "GET", "/visits"),
         (200, "1".to_owned()),
         "{name}"
     );
     assert_eq!(
-        browser.send("GET", "/visits"),
+        answer(&mut browser, "GET", "/visits"),
         (200, "2".to_owned()),
         "{name}"
     );
-    assert_eq!(browser.send("POST", "/logout").0, 200, "{name}");
+    assert_eq!(answer(&mut browser, "POST", "/logout").0, 200, "{name}");
     assert_eq!(
-        browser.send("GET", "/whoami"),
+        answer(&mut browser, "GET", "/whoami"),
         (200, "anonymous".to_owned()),
         "{name}"
     );
 
     let mut stranger = Browser::new(server.addr);
     assert_eq!(
-        stranger.send("GET", "/whoami"),
+        answer(&mut stranger, "GET", "/whoami"),
         (200, "anonymous".to_owned()),
         "{name}"
     );
     assert_eq!(
-        stranger.send("GET", "/visits"),
+        answer(&mut stranger, "GET", "/visits"),
         (200, "1".to_owned()),
         "{name}"
     );

@@ -8,6 +8,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use cookie_session::{CookieSessionFactory, Secret};
+use http::{agent, send};
 use rocket::config::LogLevel;
 use rocket::fairing::AdHoc;
 
@@ -15,6 +16,10 @@ use rocket::fairing::AdHoc;
 #[allow(dead_code)]
 #[path = "../examples/rocket_hello.rs"]
 mod example;
+
+#[allow(dead_code)] // Shared by several tests; each uses part of it.
+#[path = "support/http.rs"]
+mod http;
 
 /// The example app, running on its own thread and Tokio runtime; stopped when dropped, also when
 /// a test assertion fails.
@@ -89,71 +94,11 @@ impl Drop for Server {
     }
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(20)))
-        .build()
-        .into()
-}
-
-#[derive(Debug)]
-struct Reply {
-    status: u16,
-    set_cookies: Vec<String>,
-    body: String,
-}
-
-impl Reply {
-    /// The value of the session cookie this response sets, if it sets one.
-    fn session_value(&self) -> Option<String> {
-        assert!(self.set_cookies.len() <= 1, "{:?}", self.set_cookies);
-        let header = self.set_cookies.first()?;
-        let pair = header.split(';').next().unwrap_or_default();
-        Some(pair.strip_prefix("session=")?.to_owned())
-    }
-}
-
-fn call(agent: &ureq::Agent, method: &str, url: &str, cookie: Option<&str>) -> Reply {
-    let cookie_header = cookie.map(|value| format!("session={value}"));
-    let result = match method {
-        "GET" => {
-            let mut request = agent.get(url);
-            if let Some(header) = &cookie_header {
-                request = request.header("Cookie", header);
-            }
-            request.call()
-        }
-        "POST" => {
-            let mut request = agent.post(url);
-            if let Some(header) = &cookie_header {
-                request = request.header("Cookie", header);
-            }
-            request.send_empty()
-        }
-        other => panic!("method {other} not used in this test"),
-    };
-    let mut response = result.unwrap_or_else(|error| panic!("{method} {url}: {error}"));
-    let set_cookies = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|value| value.to_str().expect("ASCII header").to_owned())
-        .collect();
-    let status = response.status().as_u16();
-    let body = response.body_mut().read_to_string().expect("a text body");
-    Reply {
-        status,
-        set_cookies,
-        body,
-    }
-}
-
 #[test]
 fn example_routes_over_tcp() {
     let server = Server::start(CookieSessionFactory::new(Secret::generate()).expect("a factory"));
     let agent = agent();
-    let get = |path: &str, cookie: Option<&str>| call(&agent, "GET", &server.url(path), cookie);
+    let get = |path: &str, cookie: Option<&str>| send(&agent, "GET", &server.url(path), cookie);
 
     let anonymous = get("/whoami", None);
     assert_eq!(
@@ -171,7 +116,7 @@ fn example_routes_over_tcp() {
     let attributes = &hello.set_cookies[0];
     assert!(attributes.contains("; HttpOnly"), "{attributes}");
     assert!(attributes.contains("; Secure"), "{attributes}");
-    let cookie = hello.session_value().expect("the session cookie");
+    let cookie = hello.session_pair().expect("the session cookie");
 
     let whoami = get("/whoami", Some(&cookie));
     assert_eq!((whoami.status, whoami.body.as_str()), (200, "john"));
@@ -182,19 +127,19 @@ fn example_routes_over_tcp() {
 
     let first = get("/visits", Some(&cookie));
     assert_eq!((first.status, first.body.as_str()), (200, "1"));
-    let cookie = first.session_value().expect("a changed session is sent");
+    let cookie = first.session_pair().expect("a changed session is sent");
     let second = get("/visits", Some(&cookie));
     assert_eq!(second.body, "2");
-    let cookie = second.session_value().expect("a changed session is sent");
+    let cookie = second.session_pair().expect("a changed session is sent");
     assert_eq!(get("/whoami", Some(&cookie)).body, "john");
 
-    let logout = call(&agent, "POST", &server.url("/logout"), Some(&cookie));
+    let logout = send(&agent, "POST", &server.url("/logout"), Some(&cookie));
     assert_eq!((logout.status, logout.body.as_str()), (200, "Goodbye!"));
-    let cookie = logout.session_value().expect("the emptied session is sent");
+    let cookie = logout.session_pair().expect("the emptied session is sent");
     assert_eq!(get("/whoami", Some(&cookie)).body, "anonymous");
     assert_eq!(get("/visits", Some(&cookie)).body, "1");
 
-    let garbage = get("/whoami", Some("not-a-session"));
+    let garbage = get("/whoami", Some("session=not-a-session"));
     assert_eq!((garbage.status, garbage.body.as_str()), (200, "anonymous"));
     assert_eq!(get("/nowhere", None).status, 404);
 }
@@ -211,17 +156,17 @@ fn concurrent_burst_has_no_server_errors() {
                 let server = &server;
                 scope.spawn(move || {
                     let agent = agent();
-                    let hello = call(&agent, "GET", &server.url("/"), None);
+                    let hello = send(&agent, "GET", &server.url("/"), None);
                     assert_eq!((hello.status, hello.body.as_str()), (200, "Hello, john!"));
-                    let mut cookie = hello.session_value().expect("the session cookie");
+                    let mut cookie = hello.session_pair().expect("the session cookie");
                     // Each client's counter counts only its own visits: sessions never mix.
                     for expected in 1..REQUESTS {
-                        let reply = call(&agent, "GET", &server.url("/visits"), Some(&cookie));
+                        let reply = send(&agent, "GET", &server.url("/visits"), Some(&cookie));
                         assert!(reply.status < 500, "{reply:?}");
                         assert_eq!(reply.body, expected.to_string());
-                        cookie = reply.session_value().expect("a changed session is sent");
+                        cookie = reply.session_pair().expect("a changed session is sent");
                     }
-                    let whoami = call(&agent, "GET", &server.url("/whoami"), Some(&cookie));
+                    let whoami = send(&agent, "GET", &server.url("/whoami"), Some(&cookie));
                     assert_eq!(whoami.body, "john");
                 })
             })

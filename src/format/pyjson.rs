@@ -46,12 +46,9 @@ pub(crate) fn to_writer<W: io::Write, T: Serialize + ?Sized>(
     value.serialize(&mut serializer)
 }
 
-/// Serializes `value` to a new buffer exactly as CPython's `json.dumps(value)`
-/// would, ready to be signed the way Pyramid signs its session payload.
-#[allow(
-    dead_code,
-    reason = "convenience API; the Pyramid writer currently streams through `to_writer`"
-)]
+/// Serializes `value` to a new buffer exactly as CPython's `json.dumps(value)` would (for the
+/// tests; the Pyramid writer streams through `to_writer`).
+#[cfg(test)]
 pub(crate) fn to_vec<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(128);
     to_writer(&mut out, value)?;

@@ -476,7 +476,7 @@ impl CookieSessionFactory {
         let codec = inner.codec.load();
         let decoded = codec.decode(value).map_err(|e| (e, None))?;
         let now = now.as_secs_f64();
-        if codec.refuses_future_stamps()
+        if codec.clock_rules().refuse_future_stamps
             && decoded.created.max(decoded.accessed) > now + inner.max_clock_skew
         {
             return Err((DecodeError::NotYetValid, None));

@@ -42,7 +42,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Map, Value};
 use sha2::Sha256;
 
-use super::{Decoded, Stamp, base64url};
+use super::{ClockRules, Decoded, Stamp, WireFormat, base64url};
 use crate::error::{ConfigError, DecodeError, EncodeError};
 use crate::keys::{KeyRing, Salt, Secret};
 
@@ -162,8 +162,10 @@ impl NativeCodec {
     fn key(&self, id: &[u8]) -> Option<(usize, &NativeKey)> {
         self.keys.iter().enumerate().find(|(_, k)| k.id == id)
     }
+}
 
-    pub(crate) fn decode(&self, value: &str) -> Result<Decoded, DecodeError> {
+impl WireFormat for NativeCodec {
+    fn decode(&self, value: &str) -> Result<Decoded, DecodeError> {
         let raw = base64url::decode(value)?;
         let suite = *raw.first().ok_or(DecodeError::Truncated)?;
         let mut decoded = match suite {
@@ -176,6 +178,27 @@ impl NativeCodec {
         Ok(decoded)
     }
 
+    fn encode(
+        &self,
+        state: &Map<String, Value>,
+        created: f64,
+        accessed: Stamp,
+    ) -> Result<String, EncodeError> {
+        match self.write {
+            Suite::Signed => Ok(self.seal_signed(state, created, accessed)),
+            #[cfg(feature = "encryption")]
+            Suite::Encrypted => self.seal_encrypted(state, created, accessed),
+        }
+    }
+
+    fn clock_rules(&self) -> ClockRules {
+        ClockRules {
+            refuse_future_stamps: true,
+        }
+    }
+}
+
+impl NativeCodec {
     fn open_signed(&self, raw: &[u8]) -> Result<Decoded, DecodeError> {
         if raw.len() < HEADER_LEN + MAC_TAG_LEN {
             return Err(DecodeError::Truncated);
@@ -188,19 +211,6 @@ impl NativeCodec {
             .verify_slice(tag)
             .map_err(|_| DecodeError::BadSignature)?;
         header.open(body, key_index)
-    }
-
-    pub(crate) fn encode(
-        &self,
-        state: &Map<String, Value>,
-        created: f64,
-        accessed: Stamp,
-    ) -> Result<String, EncodeError> {
-        match self.write {
-            Suite::Signed => Ok(self.seal_signed(state, created, accessed)),
-            #[cfg(feature = "encryption")]
-            Suite::Encrypted => self.seal_encrypted(state, created, accessed),
-        }
     }
 
     fn seal_signed(&self, state: &Map<String, Value>, created: f64, accessed: Stamp) -> String {

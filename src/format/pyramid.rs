@@ -21,8 +21,8 @@ use sha1::Sha1;
 use sha2::{Sha224, Sha256, Sha384, Sha512};
 use zeroize::Zeroizing;
 
-use super::{Decoded, PyramidHash, Stamp, base64url, pyjson};
-use crate::error::DecodeError;
+use super::{ClockRules, Decoded, PyramidHash, Stamp, WireFormat, base64url, pyjson};
+use crate::error::{DecodeError, EncodeError};
 use crate::keys::{KeyRing, Origin, Salt, Secret};
 
 /// Pyramid's default salt.
@@ -117,8 +117,10 @@ impl PyramidCodec {
             .collect();
         Self { hash, keys }
     }
+}
 
-    pub(crate) fn decode(&self, value: &str) -> Result<Decoded, DecodeError> {
+impl WireFormat for PyramidCodec {
+    fn decode(&self, value: &str) -> Result<Decoded, DecodeError> {
         let raw = base64url::decode(value)?;
         let digest_len = self.hash.digest_len();
         if raw.len() <= digest_len {
@@ -141,12 +143,12 @@ impl PyramidCodec {
         })
     }
 
-    pub(crate) fn encode(
+    fn encode(
         &self,
         state: &Map<String, Value>,
         created: f64,
         accessed: Stamp,
-    ) -> String {
+    ) -> Result<String, EncodeError> {
         // One buffer: room for the signature, then the payload written after it and signed in
         // place, so the payload is neither allocated nor copied separately.
         let digest_len = self.hash.digest_len();
@@ -167,7 +169,13 @@ impl PyramidCodec {
         raw.push(b']');
         let (signature, payload) = raw.split_at_mut(digest_len);
         self.keys[0].sign_into(payload, signature);
-        base64url::encode(&raw)
+        Ok(base64url::encode(&raw))
+    }
+
+    fn clock_rules(&self) -> ClockRules {
+        ClockRules {
+            refuse_future_stamps: false,
+        }
     }
 }
 
@@ -238,7 +246,7 @@ mod tests {
         ];
         for hash in hashes {
             let codec = PyramidCodec::new(&ring, None, hash);
-            let value = codec.encode(&state, 1.5, Stamp::Whole(2));
+            let value = codec.encode(&state, 1.5, Stamp::Whole(2)).unwrap();
             let decoded = codec.decode(&value).unwrap();
             assert_eq!(
                 (decoded.state, decoded.created, decoded.accessed),

@@ -147,6 +147,7 @@ impl NativeCodec {
 mod tests {
     use super::super::{Suite, tests::state};
     use super::*;
+    use crate::format::WireFormat;
     use crate::keys::{KeyRing, Salt, Secret};
 
     fn codec(ring: &KeyRing, name: &str, purpose: &str, write: Suite) -> NativeCodec {

@@ -162,12 +162,29 @@ pub enum DecodeError {
     /// The cookie's timestamps lie further in the future than the allowed clock skew.
     #[error("the cookie's timestamps lie in the future")]
     NotYetValid,
+    /// The signature verified but the compressed payload is not valid zlib data.
+    #[error("the cookie's compressed payload is corrupt")]
+    Decompression,
+    /// The signature verified but the payload inflates beyond the limit (a decompression bomb).
+    #[error("the cookie's payload inflates beyond {limit} bytes")]
+    InflatedTooLarge {
+        /// The most bytes a payload may inflate to.
+        limit: usize,
+    },
+    /// The signature verified but the payload holds data this library will not represent
+    /// (for example a pickled object, bytes or a set in a Pyramid 1.x cookie). Nothing in it was
+    /// imported, called or instantiated.
+    #[error("the cookie holds {what}, which is not supported")]
+    Unsupported {
+        /// What was found, e.g. `"a pickled global (class or function)"`.
+        what: &'static str,
+    },
 }
 
 impl DecodeError {
     /// A short, stable, machine-readable code for the reason, as printed by the CLI and used in
     /// logs: `malformed`, `too_large`, `unknown_key`, `bad_signature`, `bad_payload`, `expired`,
-    /// `lifetime_exceeded` or `not_yet_valid`.
+    /// `lifetime_exceeded`, `not_yet_valid` or `unsupported`.
     ///
     /// ```
     /// use cookie_session::DecodeError;
@@ -185,7 +202,9 @@ impl DecodeError {
             Self::TooLong { .. } => "too_large",
             Self::UnknownKey => "unknown_key",
             Self::BadSignature => "bad_signature",
-            Self::BadPayload => "bad_payload",
+            Self::BadPayload | Self::Decompression => "bad_payload",
+            Self::InflatedTooLarge { .. } => "too_large",
+            Self::Unsupported { .. } => "unsupported",
             Self::Expired => "expired",
             Self::LifetimeExceeded => "lifetime_exceeded",
             Self::NotYetValid => "not_yet_valid",

@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 
 use crate::config::{CookieSessionConfig, FallbackKeyHook, render_attributes};
 use crate::error::{ConfigError, DecodeError, EncodeError};
-use crate::format::{Codec, Decoded, Format, Stamp};
+use crate::format::{Codec, Decoded, Format, FutureStamps, Stamp};
 use crate::header::{MAX_CANDIDATES, SetCookie, cookie_values};
 use crate::keys::{KeyRing, Salt, parse_key_file, read_key_file};
 use crate::session::{Origin, Session, WriteReason};
@@ -475,10 +475,19 @@ impl CookieSessionFactory {
         }
         let codec = inner.codec.load();
         let decoded = codec.decode(value).map_err(|e| (e, None))?;
-        let now = now.as_secs_f64();
-        if codec.clock_rules().refuse_future_stamps
-            && decoded.created.max(decoded.accessed) > now + inner.max_clock_skew
-        {
+        let rules = codec.clock_rules();
+        let now = if rules.whole_second_now {
+            now.whole_secs() as f64
+        } else {
+            now.as_secs_f64()
+        };
+        let newest = decoded.created.max(decoded.accessed);
+        let too_new = match rules.future_stamps {
+            FutureStamps::Accept => false,
+            FutureStamps::RefuseBeyondSkew => newest > now + inner.max_clock_skew,
+            FutureStamps::Refuse => newest > now,
+        };
+        if too_new {
             return Err((DecodeError::NotYetValid, None));
         }
         if inner

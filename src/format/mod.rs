@@ -8,6 +8,7 @@
 //! The session rules (timeout, reissue, lifetime) live in the factory and are the same for all.
 
 pub(crate) mod base64url;
+pub(crate) mod compress;
 pub(crate) mod native;
 pub(crate) mod pyjson;
 pub(crate) mod pyramid;
@@ -213,12 +214,26 @@ pub(crate) trait WireFormat: Send + Sync {
     fn clock_rules(&self) -> ClockRules;
 }
 
-/// How the factory judges a format's timestamps.
+/// How the factory judges a format's timestamps. A port must accept what its framework accepts
+/// and refuse what it refuses, so these follow each framework.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ClockRules {
-    /// A cookie stamped later than now (plus the configured clock skew) is refused. The native
-    /// envelope refuses; Pyramid has no such rule, and a port must accept what Pyramid accepts.
-    pub(crate) refuse_future_stamps: bool,
+    /// What a cookie stamped later than now gets.
+    pub(crate) future_stamps: FutureStamps,
+    /// Ages are measured from `now` truncated to whole seconds (itsdangerous' `int(time.time())`)
+    /// rather than from the exact time.
+    pub(crate) whole_second_now: bool,
+}
+
+/// What a cookie stamped later than now gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FutureStamps {
+    /// Accepted (Pyramid and Django have no such rule).
+    Accept,
+    /// Refused when beyond the factory's configured clock skew (the native envelope).
+    RefuseBeyondSkew,
+    /// Refused, whatever the skew (Flask: a negative signature age is an error).
+    Refuse,
 }
 
 /// A format with its keys derived: ready to decode and encode.

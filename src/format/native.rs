@@ -42,7 +42,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Map, Value};
 use sha2::Sha256;
 
-use super::{ClockRules, Decoded, Stamp, WireFormat, base64url};
+use super::{ClockRules, Decoded, FutureStamps, Stamp, WireFormat, base64url};
 use crate::error::{ConfigError, DecodeError, EncodeError};
 use crate::keys::{KeyRing, Salt, Secret};
 
@@ -193,7 +193,8 @@ impl WireFormat for NativeCodec {
 
     fn clock_rules(&self) -> ClockRules {
         ClockRules {
-            refuse_future_stamps: true,
+            future_stamps: FutureStamps::RefuseBeyondSkew,
+            whole_second_now: false,
         }
     }
 }

@@ -34,6 +34,39 @@ use std::io;
 use serde::Serialize;
 use serde_json::ser::{CharEscape, Formatter};
 
+/// How Python's `json.dumps` was called: the separators and `sort_keys`. `ensure_ascii` is
+/// always on (every framework we speak leaves it at its default, `True`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PyJsonStyle {
+    /// Between items of arrays and objects.
+    pub(crate) item_separator: &'static [u8],
+    /// Between an object's key and its value.
+    pub(crate) key_separator: &'static [u8],
+    /// Object keys in code-point order, at every depth (Python's `sort_keys=True`).
+    pub(crate) sort_keys: bool,
+}
+
+impl PyJsonStyle {
+    /// `json.dumps(obj)`: Pyramid's payloads.
+    pub(crate) const DEFAULT: Self = Self {
+        item_separator: b", ",
+        key_separator: b": ",
+        sort_keys: false,
+    };
+    /// `json.dumps(obj, separators=(",", ":"))`: Django's `JSONSerializer`.
+    pub(crate) const COMPACT: Self = Self {
+        item_separator: b",",
+        key_separator: b":",
+        sort_keys: false,
+    };
+    /// `json.dumps(obj, separators=(",", ":"), sort_keys=True)`: Flask's session serializer.
+    pub(crate) const COMPACT_SORTED: Self = Self {
+        item_separator: b",",
+        key_separator: b":",
+        sort_keys: true,
+    };
+}
+
 /// Writes `value` exactly as CPython's `json.dumps(value)` would.
 ///
 /// The output is pure ASCII. This is the form Pyramid signs, so these bytes
@@ -42,8 +75,55 @@ pub(crate) fn to_writer<W: io::Write, T: Serialize + ?Sized>(
     writer: W,
     value: &T,
 ) -> serde_json::Result<()> {
-    let mut serializer = serde_json::Serializer::with_formatter(writer, PythonFormatter);
-    value.serialize(&mut serializer)
+    to_writer_styled(writer, value, PyJsonStyle::DEFAULT)
+}
+
+/// Writes `value` exactly as CPython's `json.dumps` called in `style` would.
+///
+/// With `sort_keys`, the keys of every object inside a [`serde_json::Value`] or
+/// [`serde_json::Map`] are sorted (as Python sorts `str`: by code point, which is UTF-8 byte
+/// order); a value of another type is written in its own field order.
+pub(crate) fn to_writer_styled<W: io::Write, T: Serialize + ?Sized>(
+    writer: W,
+    value: &T,
+    style: PyJsonStyle,
+) -> serde_json::Result<()> {
+    let mut serializer = serde_json::Serializer::with_formatter(writer, PythonFormatter { style });
+    if style.sort_keys {
+        let value = serde_json::to_value(value)?;
+        Sorted(&value).serialize(&mut serializer)
+    } else {
+        value.serialize(&mut serializer)
+    }
+}
+
+/// A `Value` serialized with the keys of each object in sorted order.
+struct Sorted<'a>(&'a serde_json::Value);
+
+impl Serialize for Sorted<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        use serde_json::Value;
+        match self.0 {
+            Value::Array(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&Sorted(item))?;
+                }
+                seq.end()
+            }
+            Value::Object(map) => {
+                let mut entries: Vec<_> = map.iter().collect();
+                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                let mut out = serializer.serialize_map(Some(entries.len()))?;
+                for (key, value) in entries {
+                    out.serialize_entry(key, &Sorted(value))?;
+                }
+                out.end()
+            }
+            scalar => scalar.serialize(serializer),
+        }
+    }
 }
 
 /// Serializes `value` to a new buffer exactly as CPython's `json.dumps(value)` would (for the
@@ -73,8 +153,18 @@ pub(crate) fn write_float_repr(out: &mut Vec<u8>, value: f64) {
 ///
 /// Integers use `serde_json`'s default (plain decimal, identical to Python's
 /// `int.__repr__`); everything that differs from CPython is overridden.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct PythonFormatter;
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PythonFormatter {
+    style: PyJsonStyle,
+}
+
+impl Default for PythonFormatter {
+    fn default() -> Self {
+        Self {
+            style: PyJsonStyle::DEFAULT,
+        }
+    }
+}
 
 impl Formatter for PythonFormatter {
     /// Python's `repr(float)`; non-finite values are rejected with an error
@@ -167,7 +257,7 @@ impl Formatter for PythonFormatter {
         writer.write_all(out.get(..len).unwrap_or(&[]))
     }
 
-    /// CPython's item separator is `", "`.
+    /// The style's item separator (CPython's default is `", "`).
     #[inline]
     fn begin_array_value<W>(&mut self, writer: &mut W, first: bool) -> io::Result<()>
     where
@@ -176,11 +266,11 @@ impl Formatter for PythonFormatter {
         if first {
             Ok(())
         } else {
-            writer.write_all(b", ")
+            writer.write_all(self.style.item_separator)
         }
     }
 
-    /// CPython's item separator is `", "`.
+    /// The style's item separator (CPython's default is `", "`).
     #[inline]
     fn begin_object_key<W>(&mut self, writer: &mut W, first: bool) -> io::Result<()>
     where
@@ -189,17 +279,17 @@ impl Formatter for PythonFormatter {
         if first {
             Ok(())
         } else {
-            writer.write_all(b", ")
+            writer.write_all(self.style.item_separator)
         }
     }
 
-    /// CPython's key separator is `": "`.
+    /// The style's key separator (CPython's default is `": "`).
     #[inline]
     fn begin_object_value<W>(&mut self, writer: &mut W) -> io::Result<()>
     where
         W: ?Sized + io::Write,
     {
-        writer.write_all(b": ")
+        writer.write_all(self.style.key_separator)
     }
 }
 
@@ -820,6 +910,30 @@ mod tests {
     }
 
     #[test]
+    fn styles_match_cpython_separators_and_sort_keys() {
+        let value: serde_json::Value =
+            serde_json::from_str(r#"{"b":[1,2.5,{"z":1,"a":"é"}],"a":null}"#).unwrap();
+        let styled = |style| {
+            let mut out = Vec::new();
+            to_writer_styled(&mut out, &value, style).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        // json.dumps(v, separators=(",", ":"), sort_keys=True) and without sort_keys.
+        assert_eq!(
+            styled(PyJsonStyle::COMPACT_SORTED),
+            r#"{"a":null,"b":[1,2.5,{"a":"\u00e9","z":1}]}"#
+        );
+        assert_eq!(
+            styled(PyJsonStyle::COMPACT),
+            r#"{"b":[1,2.5,{"z":1,"a":"\u00e9"}],"a":null}"#
+        );
+        assert_eq!(
+            styled(PyJsonStyle::DEFAULT),
+            r#"{"b": [1, 2.5, {"z": 1, "a": "\u00e9"}], "a": null}"#
+        );
+    }
+
+    #[test]
     fn scalars() {
         assert_eq!(dumps(&Value::Null), "null");
         assert_eq!(dumps(&true), "true");
@@ -905,13 +1019,13 @@ mod tests {
         assert_eq!(dumps(&'\u{7f}'), r#""\u007f""#);
         assert_eq!(dumps(&'😀'), r#""\ud83d\ude00""#);
         let mut out = Vec::new();
-        PythonFormatter
+        PythonFormatter::default()
             .write_char_escape(&mut out, CharEscape::Solidus)
             .expect("vec write");
-        PythonFormatter
+        PythonFormatter::default()
             .write_char_escape(&mut out, CharEscape::AsciiControl(0x1b))
             .expect("vec write");
-        PythonFormatter
+        PythonFormatter::default()
             .write_char_escape(&mut out, CharEscape::AsciiControl(b'\n'))
             .expect("vec write");
         assert_eq!(out, b"/\\u001b\\n");
@@ -1102,7 +1216,7 @@ mod tests {
     fn non_finite_write_f64_is_an_error() {
         let mut out = Vec::new();
         for value in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
-            let err = PythonFormatter
+            let err = PythonFormatter::default()
                 .write_f64(&mut out, value)
                 .expect_err("non-finite must be rejected");
             assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
@@ -1127,7 +1241,7 @@ mod tests {
     #[test]
     fn number_str_is_normalized_like_cpython() {
         let mut out = Vec::new();
-        let mut f = PythonFormatter;
+        let mut f = PythonFormatter::default();
         for text in ["12", "-0", "-34", "1e16", "1.50", "0.1E-4"] {
             f.write_number_str(&mut out, text).expect("valid number");
             out.push(b' ');

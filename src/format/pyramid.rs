@@ -21,7 +21,7 @@ use sha1::Sha1;
 use sha2::{Sha224, Sha256, Sha384, Sha512};
 use zeroize::Zeroizing;
 
-use super::{ClockRules, Decoded, PyramidHash, Stamp, WireFormat, base64url, pyjson};
+use super::{ClockRules, Decoded, FutureStamps, PyramidHash, Stamp, WireFormat, base64url, pyjson};
 use crate::error::{DecodeError, EncodeError};
 use crate::keys::{KeyRing, Origin, Salt, Secret};
 
@@ -174,7 +174,8 @@ impl WireFormat for PyramidCodec {
 
     fn clock_rules(&self) -> ClockRules {
         ClockRules {
-            refuse_future_stamps: false,
+            future_stamps: FutureStamps::Accept,
+            whole_second_now: false,
         }
     }
 }

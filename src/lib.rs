@@ -151,6 +151,7 @@ mod header;
 mod keys;
 mod lazy;
 mod session;
+mod state;
 mod time;
 
 pub use config::{
@@ -166,6 +167,7 @@ pub use header::SetCookie;
 pub use keys::{GENERATED_SECRET_LEN, KeyRing, Salt, Secret};
 pub use lazy::LazySession;
 pub use session::{CSRF_TOKEN_KEY, FLASH_KEY_PREFIX, Session};
+pub use state::{SessionState, StateValue};
 pub use time::{Clock, ManualClock, SystemClock, UnixTime};
 
 #[cfg(feature = "actix-web")]

@@ -25,6 +25,7 @@ use crate::format::{Codec, Decoded, Format, FutureStamps, Stamp};
 use crate::header::{MAX_CANDIDATES, SetCookie, cookie_values};
 use crate::keys::{KeyRing, Salt, parse_key_file, read_key_file};
 use crate::session::{Origin, Session, WriteReason};
+use crate::state::SessionState;
 use crate::time::{Clock, UnixTime};
 
 /// Creates sessions from cookies and cookies from sessions. Cheap to clone (one `Arc`), shared
@@ -451,7 +452,7 @@ impl CookieSessionFactory {
         Ok(VerifiedCookie {
             created: UnixTime::from_secs_f64(decoded.created).unwrap_or(UnixTime::from_secs(0)),
             accessed: UnixTime::from_secs_f64(decoded.accessed).unwrap_or(UnixTime::from_secs(0)),
-            state: decoded.state,
+            state: decoded.state.to_map(),
             key_index: decoded.key_index,
         })
     }
@@ -640,7 +641,7 @@ impl CookieSessionFactory {
     fn new_session(&self, now: UnixTime, load_error: Option<DecodeError>) -> Session {
         let now_secs = now.as_secs_f64();
         Session::from_origin(Origin {
-            state: Map::new(),
+            state: SessionState::new(),
             created: now_secs,
             renewed: now_secs,
             is_new: true,
@@ -786,7 +787,7 @@ impl CookieSessionFactory {
     ) -> Result<String, EncodeError> {
         let inner = &self.inner;
         let value = inner.codec.load().encode(
-            state,
+            &SessionState::from(state.clone()),
             created.as_secs_f64(),
             Stamp::Whole(accessed.whole_secs()),
         )?;

@@ -13,13 +13,15 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::OnceLock;
 
-use serde::de::{self, DeserializeOwned, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::value::RawValue;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::error::DecodeError;
 use crate::format::pyjson::{self, PyJsonStyle};
+
+mod scan;
+pub(crate) use scan::{RawEntry, Scanner};
 
 /// The session's key/value pairs, in insertion order (as Python's `dict` keeps them).
 ///
@@ -36,8 +38,9 @@ use crate::format::pyjson::{self, PyJsonStyle};
 /// ```
 #[derive(Clone, Default)]
 pub struct SessionState {
-    /// The verified payload the raw values point into (empty for a new session).
-    source: Box<str>,
+    /// The verified buffer the raw values point into (empty for a new session). Each raw range
+    /// was checked to be UTF-8 JSON when it was parsed.
+    source: Vec<u8>,
     entries: Vec<Entry>,
 }
 
@@ -100,10 +103,20 @@ impl PartialEq for SessionState {
     }
 }
 
+impl PartialEq<Map<String, Value>> for SessionState {
+    /// The same keys in the same order with equal values.
+    fn eq(&self, other: &Map<String, Value>) -> bool {
+        self.len() == other.len()
+            && self.entries.iter().zip(other).all(|(a, (key, value))| {
+                &*a.key == key && self.tree(&a.value).is_ok_and(|tree| *tree == *value)
+            })
+    }
+}
+
 impl From<Map<String, Value>> for SessionState {
     fn from(map: Map<String, Value>) -> Self {
         Self {
-            source: Box::default(),
+            source: Vec::new(),
             entries: map
                 .into_iter()
                 .map(|(key, value)| Entry {
@@ -131,51 +144,67 @@ impl SessionState {
         Self::default()
     }
 
-    /// Reads the JSON object `object`, which must lie inside `source` (the verified payload),
-    /// keeping each value as its raw text. The whole object is validated; a key given twice
-    /// keeps its first position and its last value, as Python's `json.loads` does.
-    pub(crate) fn parse_within(source: &str, object: &str) -> Result<Self, DecodeError> {
-        let base = source.as_ptr() as usize;
-        let start = (object.as_ptr() as usize).wrapping_sub(base);
-        if start > source.len() || source.len() - start < object.len() {
-            return Err(DecodeError::BadPayload);
-        }
-        let pairs = RawPairs::parse(object).map_err(|_| DecodeError::BadPayload)?;
-        let mut state = Self {
-            source: Box::default(),
-            entries: Vec::with_capacity(pairs.0.len()),
-        };
-        for (key, raw) in pairs.0 {
-            let text = raw.get();
-            let start = text.as_ptr() as usize - base;
+    /// The state of the object whose top-level entries a [`Scanner`] found in `source` (the
+    /// verified payload, which the raw values keep pointing into). A key given twice keeps its
+    /// first position and its last value, as Python's `json.loads` does.
+    pub(crate) fn from_scanned(
+        source: Vec<u8>,
+        scanned: Vec<RawEntry>,
+    ) -> Result<Self, DecodeError> {
+        let mut entries: Vec<Entry> = Vec::with_capacity(scanned.len());
+        for RawEntry {
+            key,
+            key_escaped,
+            value,
+        } in scanned
+        {
+            let key: Cow<'_, str> = if key_escaped {
+                let token = source.get(key).ok_or(DecodeError::BadPayload)?;
+                Cow::Owned(serde_json::from_slice(token).map_err(|_| DecodeError::BadPayload)?)
+            } else {
+                let inside = source.get(key.start + 1..key.end - 1);
+                let inside = inside.ok_or(DecodeError::BadPayload)?;
+                Cow::Borrowed(std::str::from_utf8(inside).map_err(|_| DecodeError::BadPayload)?)
+            };
             let value = Slot::Raw {
-                start,
-                end: start + text.len(),
+                start: value.start,
+                end: value.end,
                 tree: OnceLock::new(),
             };
-            match state.position(&key) {
-                Some(at) => state.entries[at].value = value,
-                None => state.entries.push(Entry {
+            match entries.iter_mut().find(|entry| *entry.key == *key) {
+                Some(entry) => entry.value = value,
+                None => entries.push(Entry {
                     key: key.into_owned().into_boxed_str(),
                     value,
                 }),
             }
         }
-        state.source = source.into();
-        Ok(state)
+        Ok(Self { source, entries })
     }
 
-    /// Reads a payload that is one JSON object.
-    pub(crate) fn parse(source: &str) -> Result<Self, DecodeError> {
-        Self::parse_within(source, source)
+    /// Reads a payload that is one JSON object. The whole object is validated.
+    pub(crate) fn parse(source: Vec<u8>) -> Result<Self, DecodeError> {
+        std::str::from_utf8(&source).map_err(|_| DecodeError::BadPayload)?;
+        let mut scanner = Scanner::new(&source, 0);
+        let entries = scanner.object()?;
+        scanner.finish()?;
+        Self::from_scanned(source, entries)
     }
 
     fn position(&self, key: &str) -> Option<usize> {
         self.entries.iter().position(|entry| &*entry.key == key)
     }
 
+    /// A raw value's text. Validated as UTF-8 JSON at load; `null` covers the impossible.
     fn raw_text(&self, start: usize, end: usize) -> &str {
-        self.source.get(start..end).unwrap_or("null")
+        self.source
+            .get(start..end)
+            .and_then(|bytes| std::str::from_utf8(bytes).ok())
+            .unwrap_or("null")
+    }
+
+    fn raw_bytes(&self, start: usize, end: usize) -> &[u8] {
+        self.source.get(start..end).unwrap_or(b"null")
     }
 
     fn tree<'a>(&'a self, slot: &'a Slot) -> Result<Cow<'a, Value>, serde_json::Error> {
@@ -260,15 +289,64 @@ impl SessionState {
         }
     }
 
+    /// The value under `key` as a tree to edit in place. A raw value is parsed (once) and is
+    /// from then on written in the format's own spelling.
+    pub fn get_value_mut(&mut self, key: &str) -> Option<&mut Value> {
+        let at = self.position(key)?;
+        Some(self.owned_at(at))
+    }
+
+    /// The value under `key` as a tree to edit in place, first stored as `default()` when the
+    /// key is absent (like `entry(key).or_insert_with(default)` of a map).
+    pub fn get_value_mut_or_insert_with(
+        &mut self,
+        key: impl Into<String>,
+        default: impl FnOnce() -> Value,
+    ) -> &mut Value {
+        let key = key.into();
+        let at = match self.position(&key) {
+            Some(at) => at,
+            None => {
+                self.entries.push(Entry {
+                    key: key.into_boxed_str(),
+                    value: Slot::Owned(default()),
+                });
+                self.entries.len() - 1
+            }
+        };
+        self.owned_at(at)
+    }
+
+    /// Turns the slot at `at` into an owned tree and returns it.
+    fn owned_at(&mut self, at: usize) -> &mut Value {
+        let parsed = match &self.entries[at].value {
+            Slot::Raw { start, end, tree } => Some(
+                tree.get()
+                    .cloned()
+                    .or_else(|| serde_json::from_str(self.raw_text(*start, *end)).ok())
+                    .unwrap_or_default(),
+            ),
+            Slot::Owned(_) => None,
+        };
+        let slot = &mut self.entries[at].value;
+        if let Some(value) = parsed {
+            *slot = Slot::Owned(value);
+        }
+        match slot {
+            Slot::Owned(value) => value,
+            Slot::Raw { .. } => unreachable!("the slot was made owned just above"),
+        }
+    }
+
     /// Serializes `value` and stores it under `key` (in place when the key exists, else last).
     ///
     /// # Errors
     /// When `value` does not serialize to JSON (e.g. a map with non-string keys); the state is
     /// then unchanged.
-    pub fn insert<T: Serialize + ?Sized>(
+    pub fn insert<T: Serialize>(
         &mut self,
         key: impl Into<String>,
-        value: &T,
+        value: T,
     ) -> Result<(), serde_json::Error> {
         let value = serde_json::to_value(value)?;
         self.insert_value(key, value);
@@ -303,7 +381,7 @@ impl SessionState {
     /// Removes every key.
     pub fn clear(&mut self) {
         self.entries.clear();
-        self.source = Box::default();
+        self.source = Vec::new();
     }
 
     /// Keeps only the keys for which `keep` answers true.
@@ -354,7 +432,7 @@ impl SessionState {
             out.extend_from_slice(key_separator);
             match &entry.value {
                 Slot::Raw { start, end, .. } => {
-                    out.extend_from_slice(self.raw_text(*start, *end).as_bytes());
+                    out.extend_from_slice(self.raw_bytes(*start, *end));
                 }
                 Slot::Owned(value) => write_scalar_or_tree(out, value, dialect),
             }
@@ -376,71 +454,6 @@ fn write_scalar_or_tree<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T, dia
     );
 }
 
-/// The pairs of a JSON object, values borrowed as raw text from the input.
-struct RawPairs<'de>(Vec<(Cow<'de, str>, &'de RawValue)>);
-
-impl<'de> RawPairs<'de> {
-    fn parse(object: &'de str) -> Result<Self, serde_json::Error> {
-        serde_json::from_str(object)
-    }
-}
-
-impl<'de> Deserialize<'de> for RawPairs<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct PairsVisitor;
-
-        impl<'de> Visitor<'de> for PairsVisitor {
-            type Value = RawPairs<'de>;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(8).min(64));
-                while let Some(key) = map.next_key::<CowKey<'de>>()? {
-                    let value: &'de RawValue = map.next_value()?;
-                    pairs.push((key.0, value));
-                }
-                Ok(RawPairs(pairs))
-            }
-        }
-
-        deserializer.deserialize_map(PairsVisitor)
-    }
-}
-
-/// A key borrowed from the input when it has no escapes, unescaped into a `String` otherwise.
-struct CowKey<'de>(Cow<'de, str>);
-
-impl<'de> Deserialize<'de> for CowKey<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = CowKey<'de>;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string key")
-            }
-
-            fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<Self::Value, E> {
-                Ok(CowKey(Cow::Borrowed(key)))
-            }
-
-            fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
-                Ok(CowKey(Cow::Owned(key.to_owned())))
-            }
-
-            fn visit_string<E: de::Error>(self, key: String) -> Result<Self::Value, E> {
-                Ok(CowKey(Cow::Owned(key)))
-            }
-        }
-
-        deserializer.deserialize_str(KeyVisitor)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -456,12 +469,12 @@ mod tests {
         // Python's spelling, an integer beyond 64 bits and an escape: all kept byte for byte.
         let text =
             r#"{"a": [1, 2.5], "big": 123456789012345678901234567890, "e": 1e+16, "s": "\u00e9"}"#;
-        let mut state = SessionState::parse(text).unwrap();
+        let mut state = SessionState::parse(text.as_bytes().to_vec()).unwrap();
         assert_eq!(
             written(&state, JsonDialect::Python(PyJsonStyle::DEFAULT)),
             text
         );
-        state.insert("n", &1.5).unwrap();
+        state.insert("n", 1.5).unwrap();
         assert_eq!(
             written(&state, JsonDialect::Python(PyJsonStyle::DEFAULT)),
             r#"{"a": [1, 2.5], "big": 123456789012345678901234567890, "e": 1e+16, "s": "\u00e9", "n": 1.5}"#
@@ -471,7 +484,7 @@ mod tests {
 
     #[test]
     fn duplicate_keys_keep_the_first_place_and_the_last_value() {
-        let state = SessionState::parse(r#"{"a":1,"b":2,"a":3}"#).unwrap();
+        let state = SessionState::parse(br#"{"a":1,"b":2,"a":3}"#.to_vec()).unwrap();
         assert_eq!(state.keys().collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(state.get::<u8>("a").unwrap(), Some(3));
         assert_eq!(written(&state, JsonDialect::Compact), r#"{"a":3,"b":2}"#);
@@ -488,7 +501,7 @@ mod tests {
             "",
         ] {
             assert_eq!(
-                SessionState::parse(bad),
+                SessionState::parse(bad.as_bytes().to_vec()),
                 Err(DecodeError::BadPayload),
                 "{bad:?}"
             );
@@ -497,26 +510,29 @@ mod tests {
 
     #[test]
     fn an_object_inside_a_larger_payload_points_into_it() {
-        let payload = r#"[1700000000, 1700000000.5, {"user": "john", "n": [1, 2]}]"#;
-        let (_, _, object): (f64, f64, &RawValue) = serde_json::from_str(payload).unwrap();
-        let state = SessionState::parse_within(payload, object.get()).unwrap();
+        let payload = br#"[1700000000, 1700000000.5, {"user": "john", "n": [1, 2]}]"#.to_vec();
+        let mut scanner = Scanner::new(&payload, 0);
+        scanner.open(b'[').unwrap();
+        assert_eq!(scanner.number_f64().unwrap(), 1_700_000_000.0);
+        scanner.expect(b',').unwrap();
+        assert_eq!(scanner.number_f64().unwrap(), 1_700_000_000.5);
+        scanner.expect(b',').unwrap();
+        let entries = scanner.object().unwrap();
+        scanner.expect(b']').unwrap();
+        scanner.finish().unwrap();
+        let state = SessionState::from_scanned(payload, entries).unwrap();
         assert_eq!(
             state.get::<String>("user").unwrap().as_deref(),
             Some("john")
         );
         assert_eq!(state.get_value("n"), Some(&serde_json::json!([1, 2])));
-        // A slice from elsewhere is refused rather than misread.
-        assert_eq!(
-            SessionState::parse_within(payload, "{}"),
-            Err(DecodeError::BadPayload)
-        );
     }
 
     #[test]
     fn sorted_dialect_sorts_top_level_keys_and_set_values() {
-        let mut state = SessionState::parse(r#"{"z":1,"a":{"y":1,"b":2}}"#).unwrap();
+        let mut state = SessionState::parse(br#"{"z":1,"a":{"y":1,"b":2}}"#.to_vec()).unwrap();
         state
-            .insert("m", &serde_json::json!({"q": 1, "c": 2}))
+            .insert("m", serde_json::json!({"q": 1, "c": 2}))
             .unwrap();
         // Raw values are kept as they came (Flask wrote them sorted already); set ones are sorted.
         assert_eq!(
@@ -527,7 +543,7 @@ mod tests {
 
     #[test]
     fn remove_insert_and_trees() {
-        let mut state = SessionState::parse(r#"{"a":1,"b":[true]}"#).unwrap();
+        let mut state = SessionState::parse(br#"{"a":1,"b":[true]}"#.to_vec()).unwrap();
         assert_eq!(state.remove("a"), Some(serde_json::json!(1)));
         assert_eq!(
             state.insert_value("b", Value::Null),

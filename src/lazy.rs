@@ -176,7 +176,9 @@ impl Drop for LazySession {
         // handler: a future's locals are dropped as the panic leaves its `poll`), which is the
         // one signal every framework gives, whether or not it turns the panic into a 500.
         if std::thread::panicking() {
-            self.shared.abandoned_by_panic.store(true, Ordering::Relaxed);
+            self.shared
+                .abandoned_by_panic
+                .store(true, Ordering::Relaxed);
         }
     }
 }
@@ -407,7 +409,10 @@ mod tests {
         );
 
         let untouched = LazySession::new(factory.clone(), [header.as_bytes()]);
-        assert!(matches!(untouched.after_response(OK), AfterResponse::Unchanged));
+        assert!(matches!(
+            untouched.after_response(OK),
+            AfterResponse::Unchanged
+        ));
         assert_eq!(
             factory.stats().fallback_verifications,
             1,
@@ -430,7 +435,10 @@ mod tests {
 
         let crowded = format!("{}{header}", "session=x; ".repeat(4));
         let session = LazySession::new(factory, [crowded.as_bytes()]);
-        assert!(session.with(|s| s.is_new()), "the fifth candidate is not tried");
+        assert!(
+            session.with(|s| s.is_new()),
+            "the fifth candidate is not tried"
+        );
     }
 
     fn appended(session: &LazySession, facts: ResponseFacts) -> Vec<(String, String)> {
@@ -467,7 +475,10 @@ mod tests {
             session.after_response(ResponseFacts { status: 500, ..OK }),
             AfterResponse::Unchanged
         ));
-        assert!(matches!(session.after_response(OK), AfterResponse::Unchanged));
+        assert!(matches!(
+            session.after_response(OK),
+            AfterResponse::Unchanged
+        ));
     }
 
     #[test]
@@ -488,7 +499,10 @@ mod tests {
         })
         .join();
         assert!(outcome.unwrap());
-        assert!(matches!(session.after_response(OK), AfterResponse::Unchanged));
+        assert!(matches!(
+            session.after_response(OK),
+            AfterResponse::Unchanged
+        ));
     }
 
     #[test]

@@ -319,4 +319,3 @@ impl SessionExt for ServiceRequest {
             .map(|slot| Session(slot.0.clone()))
     }
 }
-

@@ -240,7 +240,10 @@ fn finish(
                 let Ok(value) = HeaderValue::try_from(value) else {
                     // The core only builds header-safe values; should that ever break, answer
                     // rather than send a response without its cookie.
-                    tracing::error!(name, "session header is not a valid header value; answering 500");
+                    tracing::error!(
+                        name,
+                        "session header is not a valid header value; answering 500"
+                    );
                     return StatusCode::INTERNAL_SERVER_ERROR.into_response();
                 };
                 response.headers_mut().append(name, value);

@@ -47,13 +47,14 @@ macro_rules! session_newtype {
 #[cfg(any(feature = "actix-web", feature = "axum", feature = "rocket"))]
 pub(crate) use session_newtype;
 
-
 /// The rejection of every adapter's `Session` extractor on a request that the session
 /// middleware does not wrap: a configuration bug, answered with an empty
 /// `500 Internal Server Error` (the reason is logged at error level, never sent to the client).
 #[cfg(any(feature = "actix-web", feature = "axum", feature = "rocket"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("session middleware missing: the Session extractor needs the session middleware around its route")]
+#[error(
+    "session middleware missing: the Session extractor needs the session middleware around its route"
+)]
 pub struct MissingSessionMiddleware;
 
 #[cfg(any(feature = "actix-web", feature = "axum", feature = "rocket"))]
@@ -71,4 +72,3 @@ pub mod actix;
 pub mod axum;
 #[cfg(feature = "rocket")]
 pub mod rocket;
-

@@ -197,10 +197,7 @@ fn opaque_internal_error(_: &Request<'_>, _: &EncodeError) -> Response<'static> 
 fn lazy_session(req: &Request<'_>, factory: &CookieSessionFactory) -> LazySession {
     let headers = req.headers();
     if headers.contains("Cookie") {
-        return LazySession::new(
-            factory.clone(),
-            headers.get("Cookie").map(str::as_bytes),
-        );
+        return LazySession::new(factory.clone(), headers.get("Cookie").map(str::as_bytes));
     }
     let name = factory.cookie_name();
     let jar_cookie = req

@@ -8,9 +8,9 @@ use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use cookie_session::CookieSessionFactory;
 use cookie_session::EncodeError;
 use cookie_session::axum::{Session, SessionLayer};
-use cookie_session::CookieSessionFactory;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
@@ -148,7 +148,11 @@ fn too_large_as_507(error: &EncodeError) -> Response {
     let EncodeError::TooLarge { size, limit } = error else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    (StatusCode::INSUFFICIENT_STORAGE, format!("{size} > {limit}")).into_response()
+    (
+        StatusCode::INSUFFICIENT_STORAGE,
+        format!("{size} > {limit}"),
+    )
+        .into_response()
 }
 
 pub struct Axum {
@@ -214,10 +218,12 @@ contract::contract_tests!(Axum);
 #[test]
 fn route_added_after_the_layer_has_no_session() {
     let clock = clock();
-    let router = routes().layer(SessionLayer::new(factory(secret_a(), &clock))).route(
-        "/late",
-        get(|session: Session| async move { session.insert("n", 1).map(|_| "ok").unwrap() }),
-    );
+    let router = routes()
+        .layer(SessionLayer::new(factory(secret_a(), &clock)))
+        .route(
+            "/late",
+            get(|session: Session| async move { session.insert("n", 1).map(|_| "ok").unwrap() }),
+        );
     let app = Axum::new(router);
     let late = app.get("/late", None);
     assert_eq!(late.status, 500);

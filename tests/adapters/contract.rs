@@ -116,7 +116,11 @@ impl Reply {
             .into_iter()
             .filter(|c| c.starts_with("session="))
             .collect();
-        assert_eq!(sessions.len(), 1, "exactly one session Set-Cookie: {self:?}");
+        assert_eq!(
+            sessions.len(),
+            1,
+            "exactly one session Set-Cookie: {self:?}"
+        );
         sessions[0].split(';').next().unwrap().to_owned()
     }
 
@@ -242,7 +246,10 @@ pub fn session_is_decoded_only_when_used<H: Harness>() {
     assert!(lazy.set_cookies().is_empty());
 
     let plain = app.get("/plain", Some("session=garbage%%%"));
-    assert_eq!((plain.status, plain.body.as_str()), (200, "no session here"));
+    assert_eq!(
+        (plain.status, plain.body.as_str()),
+        (200, "no session here")
+    );
     assert!(plain.set_cookies().is_empty());
 }
 
@@ -370,7 +377,11 @@ pub fn csrf_token_round_trip<H: Harness>() {
     let issued = app.get("/csrf/new", None);
     let token = issued.body.clone();
     assert_eq!(token.len(), 40);
-    assert!(token.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')));
+    assert!(
+        token
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    );
     let cookie = issued.session_cookie();
 
     let check = |cookie: Option<&str>, token: &str| {
@@ -443,7 +454,10 @@ pub fn oversized_session_becomes_an_opaque_500_without_cookie<H: Harness>() {
     let big = app.get("/big", None);
     assert_eq!(big.status, 500);
     assert!(big.set_cookies().is_empty(), "{big:?}");
-    assert!(big.body.is_empty(), "opaque body, not the handler's: {big:?}");
+    assert!(
+        big.body.is_empty(),
+        "opaque body, not the handler's: {big:?}"
+    );
 }
 
 pub fn oversized_session_response_is_configurable<H: Harness>() {
@@ -468,7 +482,10 @@ pub fn extractor_without_the_middleware_is_a_500<H: Harness>() {
     );
     // Routes that do not ask for the session are unaffected.
     let plain = app.get("/plain", None);
-    assert_eq!((plain.status, plain.body.as_str()), (200, "no session here"));
+    assert_eq!(
+        (plain.status, plain.body.as_str()),
+        (200, "no session here")
+    );
 }
 
 pub fn session_cookie_is_appended_next_to_the_handlers_own<H: Harness>() {
@@ -497,13 +514,20 @@ pub fn used_session_varies_on_cookie_and_its_set_cookie_is_private<H: Harness>()
     let app = H::app(factory(secret_a(), &clock));
     let login = app.get("/login", None);
     assert_eq!(login.header_values("vary"), ["Cookie"], "{login:?}");
-    assert_eq!(login.header_values("cache-control"), ["private"], "{login:?}");
+    assert_eq!(
+        login.header_values("cache-control"),
+        ["private"],
+        "{login:?}"
+    );
 
     // A read that sends no cookie still varies on it, and needs no Cache-Control.
     let whoami = app.get("/whoami", Some(&login.session_cookie()));
     assert!(whoami.set_cookies().is_empty());
     assert_eq!(whoami.header_values("vary"), ["Cookie"], "{whoami:?}");
-    assert!(whoami.header_values("cache-control").is_empty(), "{whoami:?}");
+    assert!(
+        whoami.header_values("cache-control").is_empty(),
+        "{whoami:?}"
+    );
 }
 
 pub fn handlers_own_cache_control_and_vary_are_kept<H: Harness>() {

@@ -232,7 +232,9 @@ fn guards_in_one_request_share_the_session() {
     let factory = CookieSessionFactory::new(Secret::generate()).unwrap();
     let reply = RocketApp::app(factory.clone()).get("/two-guards", None);
     assert_eq!(reply.body, "shared");
-    let verified = factory.verify(&reply.session_value(), factory.now()).unwrap();
+    let verified = factory
+        .verify(&reply.session_value(), factory.now())
+        .unwrap();
     assert_eq!(verified.state.get("name"), Some(&"shared".into()));
 }
 
@@ -268,4 +270,24 @@ fn oversized_session_drops_the_jar_cookies_too() {
     let big = RocketApp::app(factory).get("/big", None);
     assert_eq!(big.status, 500);
     assert!(big.set_cookies().is_empty(), "{big:?}");
+}
+
+/// Rocket's hook is also given the request.
+#[test]
+fn encode_error_hook_sees_the_request() {
+    let factory = CookieSessionFactory::new(Secret::generate()).unwrap();
+    let fairing = SessionFairing::new(factory).on_encode_error(|request, error| {
+        let body = format!("{} failed: {error}", request.uri().path());
+        Response::build()
+            .status(Status::InsufficientStorage)
+            .sized_body(body.len(), Cursor::new(body))
+            .finalize()
+    });
+    let big = RocketApp::new(quiet_rocket().attach(fairing)).get("/big", None);
+    assert_eq!(big.status, 507);
+    assert!(big.body.starts_with("/big failed: "), "{big:?}");
+    assert!(
+        big.body.ends_with("over the limit of 4096 bytes"),
+        "{big:?}"
+    );
 }

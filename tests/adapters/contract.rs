@@ -24,7 +24,6 @@
 //!
 //! The panic route sits inside a panic catcher (the framework's own, or a hand-written one
 //! inside the middleware), so the middleware sees the 500 that a production catcher makes.
-#![allow(dead_code)] // with no adapter feature on, nothing runs these.
 
 use std::time::Duration;
 

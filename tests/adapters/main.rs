@@ -2,6 +2,8 @@
 //! ([`contract`]) run against each framework's test app through its real test client, and each
 //! framework's own tests next to its harness.
 
+#![cfg(any(feature = "axum", feature = "actix-web", feature = "rocket"))]
+
 mod catch_panic;
 mod contract;
 

@@ -72,6 +72,7 @@ struct Inner {
     max_lifetime: Option<f64>,
     max_clock_skew: f64,
     set_on_error: bool,
+    cache_headers: bool,
     size_limit: usize,
     clock: Arc<dyn Clock>,
     on_fallback_key: Option<FallbackKeyHook>,
@@ -231,6 +232,7 @@ impl CookieSessionFactory {
                 max_lifetime: config.max_lifetime.map(secs),
                 max_clock_skew: secs(config.max_clock_skew),
                 set_on_error: config.set_on_error,
+                cache_headers: config.cache_headers,
                 size_limit: config.size_limit,
                 clock: config.clock,
                 on_fallback_key: config.on_fallback_key,
@@ -262,6 +264,13 @@ impl CookieSessionFactory {
     #[must_use]
     pub fn set_on_error(&self) -> bool {
         self.inner.set_on_error
+    }
+
+    /// Whether the adapters add `Vary: Cookie` and `Cache-Control: private` (see
+    /// [`CookieSessionConfig::cache_headers`](crate::CookieSessionConfig::cache_headers)).
+    #[must_use]
+    pub fn cache_headers(&self) -> bool {
+        self.inner.cache_headers
     }
 
     /// Swaps in a new key ring without a restart: requests already running finish with the old

@@ -364,7 +364,9 @@ impl CookieSessionFactory {
         check_secret_len(inner.format, &keys, inner.allow_short_secret)?;
         let codec = Codec::build(inner.format, &keys, inner.salt.as_ref(), &inner.cookie_name)?;
         let generation = inner.replacements.fetch_add(1, Ordering::Relaxed) + 1;
-        inner.keys.store(Arc::new(Keys::new(codec, &keys, generation)));
+        inner
+            .keys
+            .store(Arc::new(Keys::new(codec, &keys, generation)));
         Ok(())
     }
 
@@ -949,19 +951,85 @@ fn confirm_finished(path: &Path, first: &[u8], wait: impl FnOnce()) -> Result<()
         source_name: path.display().to_string(),
         problem: problem.to_owned(),
     };
-    if first.last().is_some_and(|&last| last != b'\n') {
-        return Err(problem(
-            "the last line has no line break, so it may be cut off (half written?); end every \
-             line with one; the current keys stay",
-        ));
-    }
     wait();
     let second = read_key_file(path)?;
     // Not secret-dependent timing that anyone outside can observe: both are our own reads.
     if *second != *first {
         return Err(problem(STILL_CHANGING));
     }
+    // Checked once the file is still, so that a writer at work is not reported as an error.
+    if first.last().is_some_and(|&last| last != b'\n') {
+        return Err(problem(
+            "the last line has no line break, so it may be cut off (half written?); end every \
+             line with one; the current keys stay",
+        ));
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A key file in a fresh directory, removed on drop.
+    struct TempFile(PathBuf);
+
+    impl TempFile {
+        fn new(name: &str, contents: &[u8]) -> Self {
+            let dir = std::env::temp_dir().join(format!(
+                "cookie-session-factory-{}-{name}",
+                std::process::id()
+            ));
+            std::fs::create_dir_all(&dir).unwrap();
+            let path = dir.join("keys.txt");
+            std::fs::write(&path, contents).unwrap();
+            Self(path)
+        }
+    }
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(self.0.parent().unwrap());
+        }
+    }
+
+    fn problem(result: Result<(), ConfigError>) -> String {
+        match result {
+            Err(ConfigError::KeySource { problem, .. }) => problem,
+            other => panic!("expected a KeySource error, got {other:?}"),
+        }
+    }
+
+    const FULL: &[u8] = b"a complete secret line, thirty-two bytes or more\n";
+
+    #[test]
+    fn a_file_that_changes_between_the_two_reads_is_not_taken() {
+        let file = TempFile::new("changing", &FULL[..20]);
+        // The writer goes on between the reads.
+        let result = confirm_finished(&file.0, &FULL[..20], || {
+            std::fs::write(&file.0, &FULL[..30]).unwrap();
+        });
+        assert_eq!(problem(result), STILL_CHANGING);
+        assert!(is_still_changing(
+            &confirm_finished(&file.0, FULL, || {}).unwrap_err()
+        ));
+    }
+
+    #[test]
+    fn a_still_file_is_taken_only_with_its_last_line_ended() {
+        let file = TempFile::new("still", FULL);
+        assert_eq!(confirm_finished(&file.0, FULL, || {}), Ok(()));
+        let cut = &FULL[..FULL.len() - 1];
+        std::fs::write(&file.0, cut).unwrap();
+        let problem = problem(confirm_finished(&file.0, cut, || {}));
+        assert!(
+            problem.starts_with("the last line has no line break"),
+            "{problem}"
+        );
+        // An empty file is left to the parser ("no secret found").
+        std::fs::write(&file.0, b"").unwrap();
+        assert_eq!(confirm_finished(&file.0, b"", || {}), Ok(()));
+    }
 }
 
 fn is_still_changing(error: &ConfigError) -> bool {

@@ -393,7 +393,11 @@ fn factory(options: &mut Options) -> Result<CookieSessionFactory, Failure> {
         .map_err(|e| usage(e.to_string()))?;
     // Re-issuing is a per-request concern; without this a small --timeout would be refused as
     // shorter than the default reissue time.
-    let mut builder = CookieSessionFactory::builder(ring).reissue_time(None::<Duration>);
+    // A tool for existing apps: it takes their secret however short (the native formats keep
+    // their 32-byte floor regardless).
+    let mut builder = CookieSessionFactory::builder(ring)
+        .reissue_time(None::<Duration>)
+        .allow_short_secret();
     builder = match format {
         FormatChoice::Pyramid => builder.pyramid(options.hash.unwrap_or_default()),
         FormatChoice::Native if options.encrypt => encrypted(builder)?,

@@ -21,7 +21,7 @@ impl KeyRing {
     ///
     /// ```no_run
     /// use cookie_session::{CookieSessionFactory, KeyRing};
-    /// // SESSION_SECRETS="hex:9f86d0…0a08,base64:n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg"
+    /// // SESSION_SECRETS="hex:9f86d0…0a08,base64:ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1-f4CBgoM"
     /// let factory = CookieSessionFactory::new(KeyRing::from_env("SESSION_SECRETS")?)?;
     /// # Ok::<(), cookie_session::ConfigError>(())
     /// ```
@@ -67,7 +67,7 @@ impl KeyRing {
     /// ```
     /// use cookie_session::{ConfigError, KeyRing, Secret};
     /// let hex = "hex:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
-    /// let b64 = "base64:n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg";
+    /// let b64 = "base64:ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1-f4CBgoM";
     /// // Prefixed secrets on one line, separated by commas: two secrets.
     /// assert_eq!(KeyRing::parse_env(&format!("{hex}, {b64}"), "$KEYS")?.len(), 2);
     ///

@@ -967,6 +967,19 @@ fn confirm_finished(path: &Path, first: &[u8], wait: impl FnOnce()) -> Result<()
     Ok(())
 }
 
+fn is_still_changing(error: &ConfigError) -> bool {
+    matches!(error, ConfigError::KeySource { problem, .. } if problem == STILL_CHANGING)
+}
+
+/// The one warning for a failed reload. `ConfigError`s never contain a secret.
+fn warn_reload_failed(path: &Path, error: &ConfigError) {
+    tracing::warn!(
+        path = %path.display(),
+        %error,
+        "key ring reload failed; keeping the current keys"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1030,17 +1043,4 @@ mod tests {
         std::fs::write(&file.0, b"").unwrap();
         assert_eq!(confirm_finished(&file.0, b"", || {}), Ok(()));
     }
-}
-
-fn is_still_changing(error: &ConfigError) -> bool {
-    matches!(error, ConfigError::KeySource { problem, .. } if problem == STILL_CHANGING)
-}
-
-/// The one warning for a failed reload. `ConfigError`s never contain a secret.
-fn warn_reload_failed(path: &Path, error: &ConfigError) {
-    tracing::warn!(
-        path = %path.display(),
-        %error,
-        "key ring reload failed; keeping the current keys"
-    );
 }

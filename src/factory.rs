@@ -774,7 +774,9 @@ impl CookieSessionFactory {
     ///
     /// A cookie is written when the session changed, when it verified under a verify-only key
     /// (rotation), or when it was read after `reissue_time`. Otherwise `Ok(None)`: an untouched
-    /// session costs nothing.
+    /// session costs nothing. Also `Ok(None)`, with a warning, when the key that verified the
+    /// request's cookie was removed from the ring while the request ran
+    /// ([`replace_keys`](Self::replace_keys) says why).
     ///
     /// ```
     /// use std::time::Duration;

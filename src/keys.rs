@@ -35,9 +35,10 @@ pub(crate) enum Origin {
 
 /// A master secret: key material that is zeroized on drop and redacted in `Debug`.
 ///
-/// Any length is accepted here, because the Pyramid format must accept whatever secret an existing
-/// deployment uses; the native format refuses secrets shorter than 32 bytes when the factory is
-/// built ([`ConfigError::SecretTooShort`]).
+/// Any length is accepted here; the format decides when the factory is built (and on every
+/// reload): the native formats refuse secrets shorter than 32 bytes, the Pyramid format those
+/// shorter than 16 unless the builder allows short secrets
+/// ([`Format::min_secret_len`], [`ConfigError::SecretTooShort`]).
 ///
 /// ```
 /// use cookie_session::Secret;

@@ -281,6 +281,8 @@ impl Session {
 
     /// Clears the state, as Pyramid's `invalidate()`: the next response carries a cookie with an
     /// empty state (and the same `created`). Keys inserted afterwards in the same request are kept.
+    /// At login and other changes of privilege, use [`Session::regenerate`] instead, which also
+    /// resets `created` and replaces the CSRF token.
     ///
     /// ```
     /// use std::time::Duration;

@@ -97,9 +97,14 @@ impl KeyRing {
     /// A ring from a file of secrets, one per line, newest first: the first line is the primary,
     /// which signs, the others are verify-only. Blank lines and lines starting with `#` are
     /// ignored (a `#` elsewhere belongs to the secret). How long a secret must be depends on the
-    /// format (the native format needs [`MIN_SECRET_LEN`](crate::MIN_SECRET_LEN) bytes, the
-    /// Pyramid format accepts what Pyramid accepts); the factory checks it when the ring is used
+    /// format ([`Format::min_secret_len`](crate::Format::min_secret_len): the native format needs
+    /// [`MIN_SECRET_LEN`](crate::MIN_SECRET_LEN) bytes, the Pyramid format 16 unless the builder
+    /// allows short secrets); the factory checks it when the ring is used, and on every reload,
     /// and names the line of a secret it refuses.
+    ///
+    /// End every line with a line break, the last one too: a reload
+    /// ([`reload_keys_from_file`](crate::CookieSessionFactory::reload_keys_from_file), the
+    /// watcher) refuses a file whose last line has none, since it may be cut off mid-write.
     ///
     /// Each line is read the same way as everywhere else, so the same text means the same key:
     ///

@@ -79,14 +79,17 @@ struct Inner {
     on_fallback_key: Option<FallbackKeyHook>,
     fallback_verifications: AtomicU64,
     reissued_for_rotation: AtomicU64,
-    /// Successful `replace_keys` calls; the generation of the ring they installed.
+    /// Successful `replace_keys` calls.
     replacements: AtomicU64,
     writes_refused_for_removed_key: AtomicU64,
 }
 
-/// One key ring as the factory uses it: the codec with its derived keys, which generation of
-/// the factory's rings it is (0 = the ring it was built with), and the fingerprint of each of
-/// its secrets (same order), to recognise a key in a later ring.
+/// The next ring generation. Unique across all factories of the process, so that equal
+/// generations always mean the same ring, even for a session finished by another factory.
+static NEXT_GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// One key ring as the factory uses it: the codec with its derived keys, its generation, and
+/// the fingerprint of each of its secrets (same order), to recognise a key in a later ring.
 struct Keys {
     codec: Codec,
     generation: u64,
@@ -94,10 +97,10 @@ struct Keys {
 }
 
 impl Keys {
-    fn new(codec: Codec, ring: &KeyRing, generation: u64) -> Self {
+    fn new(codec: Codec, ring: &KeyRing) -> Self {
         Self {
             codec,
-            generation,
+            generation: NEXT_GENERATION.fetch_add(1, Ordering::Relaxed),
             fingerprints: ring.secrets().iter().map(|s| s.fingerprint()).collect(),
         }
     }
@@ -268,7 +271,7 @@ impl CookieSessionFactory {
         let secs = |d: std::time::Duration| d.as_secs_f64();
         Ok(Self {
             inner: Arc::new(Inner {
-                keys: ArcSwap::from_pointee(Keys::new(codec, &config.keys, 0)),
+                keys: ArcSwap::from_pointee(Keys::new(codec, &config.keys)),
                 format: config.format,
                 allow_short_secret: config.allow_short_secret,
                 salt: config.salt,
@@ -363,10 +366,8 @@ impl CookieSessionFactory {
         let inner = &self.inner;
         check_secret_len(inner.format, &keys, inner.allow_short_secret)?;
         let codec = Codec::build(inner.format, &keys, inner.salt.as_ref(), &inner.cookie_name)?;
-        let generation = inner.replacements.fetch_add(1, Ordering::Relaxed) + 1;
-        inner
-            .keys
-            .store(Arc::new(Keys::new(codec, &keys, generation)));
+        inner.keys.store(Arc::new(Keys::new(codec, &keys)));
+        inner.replacements.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 

@@ -576,3 +576,18 @@ fn fallback_verifications_are_counted_and_reported() {
     assert_eq!(stats.reissued_for_rotation, 1);
     assert_eq!(stats.fallback_verifications, 2);
 }
+
+#[test]
+fn a_session_finished_by_another_factory_is_checked_against_that_factorys_ring() {
+    let cookie = cookie_under(KeyRing::new(secret(400)), Format::Signed);
+    let loader = factory(KeyRing::new(secret(400)), Format::Signed);
+    let mut session = loader.load(Some(&cookie), now());
+    session.insert("n", 1).unwrap();
+    let without_the_key = factory(KeyRing::new(secret(401)), Format::Signed);
+    assert_eq!(without_the_key.finish(&session, now()), Ok(None));
+    let with_the_key = factory(
+        KeyRing::new(secret(402)).with_verify_only(secret(400)),
+        Format::Signed,
+    );
+    assert!(with_the_key.finish(&session, now()).unwrap().is_some());
+}

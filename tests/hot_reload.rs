@@ -348,13 +348,12 @@ fn cookie_under(ring: KeyRing, format: Format) -> String {
 }
 
 fn formats() -> Vec<Format> {
-    let mut formats = vec![
+    vec![
         Format::Signed,
         Format::Pyramid(cookie_session::PyramidHash::Sha256),
-    ];
-    #[cfg(feature = "encryption")]
-    formats.push(Format::Encrypted);
-    formats
+        #[cfg(feature = "encryption")]
+        Format::Encrypted,
+    ]
 }
 
 #[test]

@@ -74,6 +74,7 @@ struct Inner {
     size_limit: usize,
     clock: Arc<dyn Clock>,
     on_fallback_key: Option<FallbackKeyHook>,
+    accept_encrypted_cookies: bool,
     fallback_verifications: AtomicU64,
     reissued_for_rotation: AtomicU64,
 }
@@ -215,6 +216,7 @@ impl CookieSessionFactory {
             &config.keys,
             config.salt.as_ref(),
             &config.cookie_name,
+            config.accept_encrypted_cookies,
         )?;
         let attributes = render_attributes(&config);
         let secs = |d: std::time::Duration| d.as_secs_f64();
@@ -233,6 +235,7 @@ impl CookieSessionFactory {
                 size_limit: config.size_limit,
                 clock: config.clock,
                 on_fallback_key: config.on_fallback_key,
+                accept_encrypted_cookies: config.accept_encrypted_cookies,
                 fallback_verifications: AtomicU64::new(0),
                 reissued_for_rotation: AtomicU64::new(0),
             }),
@@ -287,7 +290,13 @@ impl CookieSessionFactory {
     /// ```
     pub fn replace_keys(&self, keys: KeyRing) -> Result<(), ConfigError> {
         let inner = &self.inner;
-        let codec = Codec::build(inner.format, &keys, inner.salt.as_ref(), &inner.cookie_name)?;
+        let codec = Codec::build(
+            inner.format,
+            &keys,
+            inner.salt.as_ref(),
+            &inner.cookie_name,
+            inner.accept_encrypted_cookies,
+        )?;
         inner.codec.store(Arc::new(codec));
         Ok(())
     }

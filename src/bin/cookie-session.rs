@@ -393,7 +393,10 @@ fn factory(options: &mut Options) -> Result<CookieSessionFactory, Failure> {
         .map_err(|e| usage(e.to_string()))?;
     // Re-issuing is a per-request concern; without this a small --timeout would be refused as
     // shorter than the default reissue time.
-    let mut builder = CookieSessionFactory::builder(ring).reissue_time(None::<Duration>);
+    // An operator holding the secret may read either native suite: nothing is re-issued here.
+    let mut builder = CookieSessionFactory::builder(ring)
+        .reissue_time(None::<Duration>)
+        .accept_encrypted_cookies(true);
     builder = match format {
         FormatChoice::Pyramid => builder.pyramid(options.hash.unwrap_or_default()),
         FormatChoice::Native if options.encrypt => encrypted(builder)?,

@@ -21,6 +21,7 @@ use sha1::Sha1;
 use sha2::{Sha224, Sha256, Sha384, Sha512};
 use zeroize::Zeroizing;
 
+use super::native::MIN_SECRET_LEN;
 use super::{ClockRules, Decoded, FutureStamps, PyramidHash, Stamp, WireFormat, base64url, pyjson};
 use crate::error::{DecodeError, EncodeError};
 use crate::keys::{KeyRing, Origin, Salt, Secret};
@@ -105,11 +106,12 @@ impl PyramidCodec {
             .iter()
             .enumerate()
             .map(|(index, secret)| {
-                if secret.len() < 32 {
+                if secret.len() < MIN_SECRET_LEN {
                     tracing::warn!(
                         index,
                         len = secret.len(),
-                        "a Pyramid secret shorter than 32 bytes is weak; accepted for compatibility"
+                        min = MIN_SECRET_LEN,
+                        "a Pyramid secret shorter than the native minimum is weak; accepted for compatibility"
                     );
                 }
                 PyramidMac::new(hash, &webob_key(salt, secret))

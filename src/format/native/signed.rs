@@ -87,7 +87,7 @@ mod tests {
     #[test]
     fn the_constant_mac_prefix_fills_whole_blocks() {
         let name = "n".repeat(70);
-        let purpose = vec![b'p'; 100];
+        let purpose = [b'p'; 100];
         for name_len in 0..70 {
             for purpose_len in [0, 1, 13, 64, 100] {
                 let binding = Binding::new(&name[..name_len], &purpose[..purpose_len]);

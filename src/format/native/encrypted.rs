@@ -21,15 +21,15 @@ use hkdf::Hkdf;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use super::envelope::{Binding, Pae, Parts, Suite};
+use super::envelope::{Binding, PAE_NUMBER_LEN, Pae, Parts, Suite};
 use crate::error::{ConfigError, DecodeError, EncodeError};
 
 /// HKDF label of the encryption key: never the same key as another suite's.
 const INFO_ENC: &[u8] = b"cookie-session/v1/enc/xchacha20poly1305";
 /// The PAE pieces of the associated data: context, cookie name, purpose, header ‖ nonce.
 const PIECES: usize = 4;
-/// XChaCha20's extended nonce.
-const NONCE_LEN: usize = 24;
+/// XChaCha20's extended nonce (24 bytes).
+const NONCE_LEN: usize = size_of::<XNonce>();
 
 /// XChaCha20-Poly1305 with a random nonce per cookie: the client can neither read nor forge the
 /// state.
@@ -46,7 +46,7 @@ pub(crate) struct XChaChaKey {
 impl XChaChaKey {
     /// The associated data of one message: the constant prefix, then its header and nonce.
     fn associated_data(&self, head: &[u8]) -> Vec<u8> {
-        let mut ad = Vec::with_capacity(self.ad_prefix.len() + 8 + head.len());
+        let mut ad = Vec::with_capacity(self.ad_prefix.len() + PAE_NUMBER_LEN + head.len());
         ad.extend_from_slice(&self.ad_prefix);
         ad.pae_piece(head);
         ad
@@ -57,11 +57,11 @@ impl Suite for XChaCha {
     const BYTE: u8 = 0x02;
     const CONFIDENTIAL: bool = true;
     const NONCE_LEN: usize = NONCE_LEN;
-    const TAG_LEN: usize = 16;
+    const TAG_LEN: usize = size_of::<Tag>();
     type Key = XChaChaKey;
 
     fn derive(master: &Hkdf<Sha256>, binding: &Binding<'_>) -> Result<Self::Key, ConfigError> {
-        let mut key = Zeroizing::new([0u8; 32]);
+        let mut key = Zeroizing::new([0u8; size_of::<chacha20poly1305::Key>()]);
         master
             .expand(INFO_ENC, key.as_mut_slice())
             .map_err(|_| ConfigError::Unsupported("HKDF output length"))?;
@@ -127,6 +127,7 @@ mod tests {
             .unwrap();
         let raw = base64url::decode(&value).unwrap();
         let json_len = serde_json::to_vec(&state()).unwrap().len();
+        assert_eq!((NONCE_LEN, XChaCha::TAG_LEN), (24, 16));
         assert_eq!(HEADER_LEN + NONCE_LEN + XChaCha::TAG_LEN, 62);
         assert_eq!(raw.len(), 62 + json_len);
         let header = Header::read(&raw).unwrap();

@@ -375,7 +375,8 @@ impl CookieSessionFactory {
     /// assert!(factory.finish(&running, now)?.is_none());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn replace_keys(&self, keys: KeyRing) -> Result<(), ConfigError> {
+    pub fn replace_keys(&self, keys: impl Into<KeyRing>) -> Result<(), ConfigError> {
+        let keys = keys.into();
         let inner = &self.inner;
         check_secret_len(inner.format, &keys, inner.allow_short_secret)?;
         let codec = Codec::build(

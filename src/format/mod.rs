@@ -10,8 +10,10 @@
 pub(crate) mod base64url;
 pub(crate) mod compress;
 pub(crate) mod native;
+pub(crate) mod pickle;
 pub(crate) mod pyjson;
 pub(crate) mod pyramid;
+pub(crate) mod pyramid_legacy;
 
 use std::fmt;
 use std::str::FromStr;
@@ -67,6 +69,11 @@ pub enum Format {
     /// Pyramid's `SignedCookieSessionFactory` format with the given HMAC hash
     /// (Pyramid's default is SHA-512).
     Pyramid(PyramidHash),
+    /// Pyramid 1.x `UnencryptedCookieSessionFactoryConfig` cookies: HMAC-SHA1 in hex, then
+    /// base64 of a pickle, read by a data-only parser (plain data only: anything else is
+    /// [`DecodeError::Unsupported`](crate::DecodeError::Unsupported)). No salt. See
+    /// [`CookieSessionConfig::pyramid_legacy`](crate::CookieSessionConfig::pyramid_legacy).
+    PyramidLegacy,
 }
 
 impl fmt::Display for Format {
@@ -76,6 +83,7 @@ impl fmt::Display for Format {
             #[cfg(feature = "encryption")]
             Self::Encrypted => f.write_str("native encrypted"),
             Self::Pyramid(hash) => write!(f, "pyramid ({hash})"),
+            Self::PyramidLegacy => f.write_str("pyramid-legacy (Pyramid 1.x pickle)"),
         }
     }
 }
@@ -262,6 +270,7 @@ impl Codec {
                 native::Suite::Encrypted,
             )?),
             Format::Pyramid(hash) => Box::new(pyramid::PyramidCodec::new(ring, salt, hash)),
+            Format::PyramidLegacy => Box::new(pyramid_legacy::PyramidLegacyCodec::new(ring, salt)?),
         };
         Ok(Self(codec))
     }

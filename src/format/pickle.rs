@@ -11,8 +11,8 @@
 //!   checked against the remaining input before anything is read or allocated;
 //! * a memo reference (`GET`) shares a value without copying it, and the conversion to JSON,
 //!   where shared values are copied, charges every copy to a budget of [`MAX_EXPANDED_SIZE`]
-//!   (one unit per value plus the bytes of its strings), so a small pickle cannot expand into a
-//!   huge tree;
+//!   (a fixed cost per value plus the bytes of its strings), so a small pickle cannot expand
+//!   into a huge tree;
 //! * containers nest at most [`MAX_DEPTH`] deep, and a container that contains itself is refused.
 //!
 //! The writer emits protocol 2, which Python 2.7 and every Python 3 read.
@@ -23,10 +23,14 @@ use serde_json::{Map, Number, Value};
 
 use crate::error::DecodeError;
 
-/// The most a pickle may expand to when converted to JSON: one unit per value plus the length
-/// of every string (dictionary keys included), counting each copy a memo reference makes.
-/// 64 KiB, sixteen times what a 4 KiB cookie can hold without memo references.
+/// The most a pickle may expand to when converted to JSON: [`VALUE_COST`] per value plus the
+/// length of every string (dictionary keys included), counting each copy a memo reference
+/// makes. Every value takes at least one byte of pickle, so no pickle from a 4 KiB cookie
+/// reaches this without memo references; through them it caps a session at 8192 values.
 pub(crate) const MAX_EXPANDED_SIZE: usize = 64 * 1024;
+
+/// What one value costs against [`MAX_EXPANDED_SIZE`], about its size in memory in words.
+const VALUE_COST: usize = 8;
 
 /// The deepest nesting of containers accepted (serde_json's own recursion limit).
 pub(crate) const MAX_DEPTH: usize = 128;
@@ -93,7 +97,7 @@ fn unsupported_opcode(opcode: u8) -> &'static str {
         b'P' | b'Q' => "a pickled persistent id",
         0x82..=0x84 => "a pickled extension code",
         b'B' | b'C' | 0x8e | 0x96 => "a pickled bytes value",
-        0x8f | 0x90 | 0x91 => "a pickled set",
+        0x8f..=0x91 => "a pickled set",
         0x97 | 0x98 => "a pickled out-of-band buffer",
         b'S' => "a protocol 0 Python 2 byte string",
         b'0' | b'1' | b'2' => "a pickled stack manipulation (POP or DUP)",
@@ -475,7 +479,7 @@ impl<'a> Machine<'a> {
 
 /// Pairs up `key, value, key, value, …`.
 fn pairs(items: &[Id]) -> Result<Vec<(Id, Id)>, DecodeError> {
-    if items.len() % 2 != 0 {
+    if !items.len().is_multiple_of(2) {
         return Err(DecodeError::BadPayload);
     }
     Ok(items
@@ -599,7 +603,7 @@ impl Converter<'_> {
     }
 
     fn convert(&mut self, id: Id, depth: usize) -> Result<Value, DecodeError> {
-        self.charge(1)?;
+        self.charge(VALUE_COST)?;
         let arena = self.arena;
         let leaf = match &arena[id] {
             Node::None => Value::Null,
@@ -867,6 +871,29 @@ mod tests {
         pickle.push(op::STOP);
         assert_eq!(
             loads(&pickle),
+            Err(DecodeError::InflatedTooLarge {
+                limit: MAX_EXPANDED_SIZE
+            })
+        );
+    }
+
+    #[test]
+    fn value_count_is_bounded_and_plain_cookies_fit() {
+        // 3000 values in 3 KB (what a 4 KiB cookie holds) are fine.
+        let mut plain = vec![op::EMPTY_LIST, op::MARK];
+        plain.extend([op::NONE; 3000]);
+        plain.extend([op::APPENDS, op::STOP]);
+        assert_eq!(loads(&plain).unwrap().as_array().unwrap().len(), 3000);
+        // 1000 references to a list of 1000 Nones: a million values from 3 KB.
+        let mut fan_out = vec![op::EMPTY_LIST, op::MARK];
+        fan_out.extend([op::NONE; 1000]);
+        fan_out.extend([op::APPENDS, op::BINPUT, 0, op::EMPTY_LIST, op::MARK]);
+        for _ in 0..1000 {
+            fan_out.extend([op::BINGET, 0]);
+        }
+        fan_out.extend([op::APPENDS, op::TUPLE2, op::STOP]);
+        assert_eq!(
+            loads(&fan_out),
             Err(DecodeError::InflatedTooLarge {
                 limit: MAX_EXPANDED_SIZE
             })

@@ -410,12 +410,14 @@ impl<'a> Machine<'a> {
         Ok(())
     }
 
-    /// A Python 2 `str`: Python 3 (and so Pyramid on it) reads it as ASCII text, and refuses
-    /// any other byte.
+    /// A Python 2 `str`: Python 3 (and so Pyramid on it) reads it as ASCII text. Other bytes
+    /// are bytes, not text, whatever encoding the Python 2 app meant.
     fn push_ascii(&mut self, len: usize) -> Result<(), DecodeError> {
         let bytes = self.take(len)?;
         if !bytes.is_ascii() {
-            return Err(DecodeError::BadPayload);
+            return Err(DecodeError::Unsupported {
+                what: "a Python 2 byte string that is not ASCII",
+            });
         }
         let text = std::str::from_utf8(bytes).map_err(|_| DecodeError::BadPayload)?;
         self.push(Node::Str(text.into()));
@@ -817,7 +819,10 @@ mod tests {
     fn reads_python_2_strings_as_ascii_only() {
         assert_eq!(loads(b"\x80\x02U\x04john.").unwrap(), json!("john"));
         assert_eq!(loads(b"T\x02\x00\x00\x00ok.").unwrap(), json!("ok"));
-        assert_eq!(loads(b"U\x01\xe9."), Err(DecodeError::BadPayload));
+        assert!(matches!(
+            loads(b"U\x01\xe9."),
+            Err(DecodeError::Unsupported { what }) if what.contains("not ASCII")
+        ));
     }
 
     #[test]

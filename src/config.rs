@@ -108,6 +108,7 @@ pub struct CookieSessionConfig {
     pub(crate) max_lifetime: Option<Duration>,
     pub(crate) max_clock_skew: Duration,
     pub(crate) set_on_error: bool,
+    pub(crate) cache_headers: bool,
     pub(crate) size_limit: usize,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) on_fallback_key: Option<FallbackKeyHook>,
@@ -131,6 +132,7 @@ impl std::fmt::Debug for CookieSessionConfig {
             .field("max_lifetime", &self.max_lifetime)
             .field("max_clock_skew", &self.max_clock_skew)
             .field("set_on_error", &self.set_on_error)
+            .field("cache_headers", &self.cache_headers)
             .field("size_limit", &self.size_limit)
             .field(
                 "on_fallback_key",
@@ -158,6 +160,7 @@ impl CookieSessionConfig {
             max_lifetime: None,
             max_clock_skew: DEFAULT_MAX_CLOCK_SKEW,
             set_on_error: true,
+            cache_headers: true,
             size_limit: DEFAULT_SIZE_LIMIT,
             clock: Arc::new(SystemClock),
             on_fallback_key: None,
@@ -430,6 +433,11 @@ impl CookieSessionConfig {
     /// `set_on_exception`). Default: `true`, as Pyramid. With `false`, what a failed request
     /// changed in the session is dropped and the browser keeps its previous cookie.
     ///
+    /// The default stays `true` because a 5xx the handler returned is an answer it chose, after
+    /// changes it may mean to keep (a failed-attempt counter, a flash message). The half-done
+    /// case, a handler that panicked, never writes the session whatever this says (see the
+    /// [adapter contract](crate::LazySession#the-adapter-contract)).
+    ///
     /// ```
     /// use cookie_session::{CookieSessionFactory, Secret, UnixTime};
     /// let now = UnixTime::from_secs(1_700_000_000);
@@ -445,6 +453,24 @@ impl CookieSessionConfig {
     /// ```
     pub fn set_on_error(mut self, set_on_error: bool) -> Self {
         self.set_on_error = set_on_error;
+        self
+    }
+
+    /// Whether the adapters add cache headers: `Vary: Cookie` on a response whose session was
+    /// used, and `Cache-Control: private` on one that carries the session's `Set-Cookie` unless
+    /// the handler set its own `Cache-Control`, so that a shared cache never hands one user's
+    /// session to another. Default: `true` (as Django and Flask do).
+    ///
+    /// ```
+    /// use cookie_session::{CookieSessionFactory, Secret};
+    /// let factory = CookieSessionFactory::builder(Secret::generate())
+    ///     .cache_headers(false) // e.g. a cache in front already keys on the cookie
+    ///     .build()?;
+    /// assert!(!factory.cache_headers());
+    /// # Ok::<(), cookie_session::ConfigError>(())
+    /// ```
+    pub fn cache_headers(mut self, cache_headers: bool) -> Self {
+        self.cache_headers = cache_headers;
         self
     }
 
@@ -485,13 +511,14 @@ impl CookieSessionConfig {
     /// let factory = CookieSessionFactory::builder(Secret::generate())
     ///     .clock(clock.clone())
     ///     .build()?;
-    /// let session = LazySession::new(factory.clone(), Vec::new());
+    /// let mut session = factory.load(None, factory.now());
     /// session.insert("user", 7)?;
-    /// let cookie = session.finish(200)?.unwrap();
+    /// let cookie = factory.finish(&session, factory.now())?.unwrap();
     ///
     /// clock.advance(Duration::from_secs(1201)); // past the default idle timeout
-    /// let session = LazySession::new(factory, vec![format!("session={}", cookie.value())]);
-    /// assert_eq!(session.load_error(), Some(DecodeError::Expired));
+    /// let header = format!("session={}", cookie.value());
+    /// let session = LazySession::new(factory, [header.as_bytes()]);
+    /// assert_eq!(session.with(|s| s.load_error()), Some(DecodeError::Expired));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn clock(mut self, clock: impl Clock) -> Self {

@@ -25,6 +25,7 @@ use crate::format::{Codec, Decoded, Format, FutureStamps, Stamp};
 use crate::header::{MAX_CANDIDATES, SetCookie, cookie_values};
 use crate::keys::{KeyRing, Salt, parse_key_file, read_key_file};
 use crate::session::{Origin, Session, WriteReason};
+use crate::state::SessionState;
 use crate::time::{Clock, UnixTime};
 
 /// Creates sessions from cookies and cookies from sessions. Cheap to clone (one `Arc`), shared
@@ -71,6 +72,7 @@ struct Inner {
     max_lifetime: Option<f64>,
     max_clock_skew: f64,
     set_on_error: bool,
+    cache_headers: bool,
     size_limit: usize,
     clock: Arc<dyn Clock>,
     on_fallback_key: Option<FallbackKeyHook>,
@@ -230,6 +232,7 @@ impl CookieSessionFactory {
                 max_lifetime: config.max_lifetime.map(secs),
                 max_clock_skew: secs(config.max_clock_skew),
                 set_on_error: config.set_on_error,
+                cache_headers: config.cache_headers,
                 size_limit: config.size_limit,
                 clock: config.clock,
                 on_fallback_key: config.on_fallback_key,
@@ -261,6 +264,13 @@ impl CookieSessionFactory {
     #[must_use]
     pub fn set_on_error(&self) -> bool {
         self.inner.set_on_error
+    }
+
+    /// Whether the adapters add `Vary: Cookie` and `Cache-Control: private` (see
+    /// [`CookieSessionConfig::cache_headers`](crate::CookieSessionConfig::cache_headers)).
+    #[must_use]
+    pub fn cache_headers(&self) -> bool {
+        self.inner.cache_headers
     }
 
     /// Swaps in a new key ring without a restart: requests already running finish with the old
@@ -451,7 +461,7 @@ impl CookieSessionFactory {
         Ok(VerifiedCookie {
             created: UnixTime::from_secs_f64(decoded.created).unwrap_or(UnixTime::from_secs(0)),
             accessed: UnixTime::from_secs_f64(decoded.accessed).unwrap_or(UnixTime::from_secs(0)),
-            state: decoded.state,
+            state: decoded.state.to_map(),
             key_index: decoded.key_index,
         })
     }
@@ -640,7 +650,7 @@ impl CookieSessionFactory {
     fn new_session(&self, now: UnixTime, load_error: Option<DecodeError>) -> Session {
         let now_secs = now.as_secs_f64();
         Session::from_origin(Origin {
-            state: Map::new(),
+            state: SessionState::new(),
             created: now_secs,
             renewed: now_secs,
             is_new: true,
@@ -786,7 +796,7 @@ impl CookieSessionFactory {
     ) -> Result<String, EncodeError> {
         let inner = &self.inner;
         let value = inner.codec.load().encode(
-            state,
+            &SessionState::from(state.clone()),
             created.as_secs_f64(),
             Stamp::Whole(accessed.whole_secs()),
         )?;

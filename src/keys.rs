@@ -95,16 +95,18 @@ impl Secret {
                 position: hex.len(),
             });
         }
-        let mut out = Zeroizing::new(Vec::with_capacity(hex.len() / 2));
-        for (i, pair) in hex.chunks_exact(2).enumerate() {
-            let high = hex_digit(pair[0]).ok_or(ConfigError::InvalidHex { position: 2 * i })?;
-            let low = hex_digit(pair[1]).ok_or(ConfigError::InvalidHex {
-                position: 2 * i + 1,
-            })?;
-            out.push(high << 4 | low);
+        // Decoded in place into wiped memory, in constant time; only a failure is searched for
+        // its position.
+        let mut bytes = Zeroizing::new(vec![0u8; hex.len() / 2]);
+        if base16ct::mixed::decode(hex, &mut bytes).is_err() {
+            let position = hex
+                .iter()
+                .position(|c| !c.is_ascii_hexdigit())
+                .unwrap_or(hex.len());
+            return Err(ConfigError::InvalidHex { position });
         }
         Ok(Self {
-            bytes: out,
+            bytes,
             origin: Origin::Bytes,
         })
     }
@@ -214,15 +216,6 @@ impl PartialEq for Secret {
 }
 
 impl Eq for Secret {}
-
-fn hex_digit(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
-}
 
 /// One primary secret that signs, plus verify-only secrets (newest first) that are still accepted.
 ///

@@ -12,9 +12,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::DecodeError;
+use crate::state::SessionState;
 use crate::time::UnixTime;
 
 mod csrf;
@@ -44,7 +45,7 @@ pub use flash::FLASH_KEY_PREFIX;
 /// `Debug` shows the state's keys, not its values: a session may hold a CSRF token or personal
 /// data, and debug output ends up in logs.
 pub struct Session {
-    state: Map<String, Value>,
+    state: SessionState,
     created: f64,
     /// The `accessed` stamp the cookie carried, or the load time for a new session.
     renewed: f64,
@@ -97,7 +98,7 @@ impl Clone for Session {
 
 /// How a session was obtained from the request's cookie; used by the factory.
 pub(crate) struct Origin {
-    pub(crate) state: Map<String, Value>,
+    pub(crate) state: SessionState,
     pub(crate) created: f64,
     pub(crate) renewed: f64,
     pub(crate) is_new: bool,
@@ -128,7 +129,7 @@ impl Session {
         self.accessed_now.store(true, Ordering::Relaxed);
     }
 
-    fn mutate(&mut self) -> &mut Map<String, Value> {
+    fn mutate(&mut self) -> &mut SessionState {
         self.touch();
         self.changed = true;
         &mut self.state
@@ -151,16 +152,17 @@ impl Session {
     /// # Ok::<(), serde_json::Error>(())
     /// ```
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, serde_json::Error> {
-        self.get_value(key)
-            .map(|value| T::deserialize(value))
-            .transpose()
+        self.touch();
+        self.state.get(key)
     }
 
-    /// The raw JSON value under `key`. An access.
+    /// The JSON value under `key` as a tree. An access. The first call for a value read from
+    /// the cookie parses it (once); [`get`](Self::get) deserializes straight from the cookie's
+    /// text instead.
     #[must_use]
     pub fn get_value(&self, key: &str) -> Option<&Value> {
         self.touch();
-        self.state.get(key)
+        self.state.get_value(key)
     }
 
     /// Stores `value` under `key` and returns the previous value. A mutation.
@@ -191,7 +193,7 @@ impl Session {
 
     /// Stores a raw JSON value under `key` and returns the previous one. A mutation.
     pub fn insert_value(&mut self, key: impl Into<String>, value: Value) -> Option<Value> {
-        self.mutate().insert(key.into(), value)
+        self.mutate().insert_value(key, value)
     }
 
     /// Removes `key` and returns its value. A mutation even when the key is absent (as in
@@ -211,7 +213,7 @@ impl Session {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn remove(&mut self, key: &str) -> Option<Value> {
-        self.mutate().shift_remove(key)
+        self.mutate().remove(key)
     }
 
     /// Removes every key. A mutation.
@@ -240,9 +242,10 @@ impl Session {
         self.state.is_empty()
     }
 
-    /// The whole state as a JSON map. An access.
+    /// The whole state: its keys and values (raw JSON text for values read from the cookie; see
+    /// [`SessionState`] for what each of its methods costs). An access.
     #[must_use]
-    pub fn state(&self) -> &Map<String, Value> {
+    pub fn state(&self) -> &SessionState {
         self.touch();
         &self.state
     }
@@ -258,11 +261,11 @@ impl Session {
     /// session.insert("_f_", ["Saved!"])?;
     /// session.insert("user", 7)?;
     /// // Bulk edits the typed methods do not offer:
-    /// session.state_mut().retain(|key, _| !key.starts_with('_'));
+    /// session.state_mut().retain(|key| !key.starts_with('_'));
     /// assert_eq!(session.state().keys().collect::<Vec<_>>(), ["user"]);
     /// # Ok::<(), serde_json::Error>(())
     /// ```
-    pub fn state_mut(&mut self) -> &mut Map<String, Value> {
+    pub fn state_mut(&mut self) -> &mut SessionState {
         self.mutate()
     }
 
@@ -406,7 +409,7 @@ impl Session {
     }
 
     /// The state without counting as an access (for writing the cookie).
-    pub(crate) fn state_unaccessed(&self) -> &Map<String, Value> {
+    pub(crate) fn state_unaccessed(&self) -> &SessionState {
         &self.state
     }
 
@@ -442,7 +445,7 @@ impl Default for Session {
     fn default() -> Self {
         let now = UnixTime::now().as_secs_f64();
         Self::from_origin(Origin {
-            state: Map::new(),
+            state: SessionState::new(),
             created: now,
             renewed: now,
             is_new: true,

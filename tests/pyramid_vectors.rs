@@ -76,7 +76,7 @@ fn strict_cases_match_pyramid() {
                     assert_eq!(verified.created, time(&case["created"]), "{name}");
                     assert_eq!(verified.accessed, time(&case["accessed"]), "{name}");
                     assert_eq!(
-                        Value::Object(session.state().clone()),
+                        Value::Object(session.state().to_map()),
                         case["state"],
                         "{name}"
                     );

@@ -18,10 +18,9 @@ pub(crate) mod pyramid_legacy;
 use std::fmt;
 use std::str::FromStr;
 
-use serde_json::{Map, Value};
-
 use crate::error::{ConfigError, DecodeError, EncodeError};
 use crate::keys::{KeyRing, Salt};
+use crate::state::SessionState;
 
 /// Which wire format a factory reads and writes.
 ///
@@ -173,7 +172,7 @@ impl FromStr for PyramidHash {
 /// What a format recovered from a cookie whose signature verified.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Decoded {
-    pub(crate) state: Map<String, Value>,
+    pub(crate) state: SessionState,
     pub(crate) created: f64,
     pub(crate) accessed: f64,
     /// Position in the key ring of the key that verified the cookie.
@@ -213,7 +212,7 @@ pub(crate) trait WireFormat: Send + Sync {
     /// Seals a session into a cookie value with the primary key.
     fn encode(
         &self,
-        state: &Map<String, Value>,
+        state: &SessionState,
         created: f64,
         accessed: Stamp,
     ) -> Result<String, EncodeError>;
@@ -283,7 +282,7 @@ impl Codec {
     /// Seals a session into a cookie value with the primary key.
     pub(crate) fn encode(
         &self,
-        state: &Map<String, Value>,
+        state: &SessionState,
         created: f64,
         accessed: Stamp,
     ) -> Result<String, EncodeError> {

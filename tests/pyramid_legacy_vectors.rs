@@ -68,7 +68,7 @@ fn every_case_gets_the_contract_verdict() {
                     assert_eq!(verified.accessed, time(&case["accessed"]), "{name}");
                     assert_eq!(verified.key_index, case["key_index"], "{name}");
                     assert_eq!(
-                        Value::Object(session.state().clone()),
+                        Value::Object(session.state().to_map()),
                         case["state"],
                         "{name}"
                     );

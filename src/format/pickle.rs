@@ -735,16 +735,21 @@ impl Writer {
         self.out.extend_from_slice(text.as_bytes());
     }
 
-    /// Writes a JSON object as a dict.
-    pub(crate) fn dict(&mut self, map: &Map<String, Value>) {
+    /// Writes key/value pairs as a dict.
+    pub(crate) fn dict<K, V>(&mut self, entries: impl IntoIterator<Item = (K, V)>)
+    where
+        K: AsRef<str>,
+        V: std::borrow::Borrow<Value>,
+    {
         self.out.push(op::EMPTY_DICT);
-        if map.is_empty() {
+        let mut entries = entries.into_iter().peekable();
+        if entries.peek().is_none() {
             return;
         }
         self.out.push(op::MARK);
-        for (key, value) in map {
-            self.string(key);
-            self.value(value);
+        for (key, value) in entries {
+            self.string(key.as_ref());
+            self.value(value.borrow());
         }
         self.out.push(op::SETITEMS);
     }

@@ -19,13 +19,14 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit, Mac};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sha1::Sha1;
 
 use super::pyramid::webob_key;
 use super::{ClockRules, Decoded, FutureStamps, Stamp, WireFormat, pickle};
 use crate::error::{ConfigError, DecodeError, EncodeError};
 use crate::keys::{KeyRing, Salt};
+use crate::state::SessionState;
 
 /// Length of the hex signature that starts every cookie.
 const SIGNATURE_HEX_LEN: usize = 40;
@@ -93,7 +94,7 @@ impl WireFormat for PyramidLegacyCodec {
             return Err(DecodeError::BadPayload);
         };
         Ok(Decoded {
-            state,
+            state: SessionState::from(state),
             created,
             accessed,
             key_index,
@@ -103,7 +104,7 @@ impl WireFormat for PyramidLegacyCodec {
 
     fn encode(
         &self,
-        state: &Map<String, Value>,
+        state: &SessionState,
         created: f64,
         accessed: Stamp,
     ) -> Result<String, EncodeError> {
@@ -115,7 +116,10 @@ impl WireFormat for PyramidLegacyCodec {
             Stamp::Exact(secs) => writer.float(secs),
         }
         writer.float(created);
-        writer.dict(state);
+        writer.dict(state.iter().map(|(key, value)| {
+            // Every raw value was validated as JSON when its cookie was read.
+            (key, value.to_value().unwrap_or_default())
+        }));
         writer.tuple3();
         let pickled = writer.finish();
         let mut mac = self.keys[0].clone();
@@ -178,7 +182,10 @@ mod tests {
     #[test]
     fn reads_a_real_pyramid_cookie() {
         let decoded = codec(&[SECRET]).decode(SEED_COOKIE).unwrap();
-        assert_eq!(Value::Object(decoded.state), json!({"username": "john"}));
+        assert_eq!(
+            Value::Object(decoded.state.to_map()),
+            json!({"username": "john"})
+        );
         assert_eq!(
             (decoded.accessed, decoded.created),
             (1561939200.0, 1561939200.25)
@@ -191,9 +198,10 @@ mod tests {
     #[test]
     fn round_trips_and_writes_pyramid_shape() {
         let codec = codec(&[SECRET]);
-        let state: Map<String, Value> =
+        let map: serde_json::Map<String, Value> =
             serde_json::from_value(json!({"a": [1, 2.5, "é", {"b": null}], "big": 1u64 << 40}))
                 .unwrap();
+        let state = SessionState::from(map);
         for (accessed, expected) in [
             (Stamp::Whole(1_700_000_000), 1_700_000_000.0),
             (Stamp::Exact(1_700_000_000.5), 1_700_000_000.5),

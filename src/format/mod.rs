@@ -3,6 +3,7 @@
 //! * [`Format::Signed`]: the native envelope, HMAC-SHA256 (the default).
 //! * `Format::Encrypted` (feature `encryption`): the native envelope, XChaCha20-Poly1305.
 //! * [`Format::Pyramid`]: byte-compatible with Pyramid's `SignedCookieSessionFactory`.
+//! * [`Format::PyramidLegacy`]: Pyramid 1.x's pickle cookies, read by a data-only parser.
 //!
 //! Each format only turns (state, timestamps) into a value and back, verifying before it parses.
 //! The session rules (timeout, reissue, lifetime) live in the factory and are the same for all.

@@ -167,7 +167,7 @@ fn pyramid_legacy(c: &mut Criterion) {
         .build()
         .expect("a valid configuration");
         let mut fresh = legacy.load(None, common::now());
-        *fresh.state_mut() = pyramid.state.clone();
+        *fresh.state_mut() = pyramid.state.clone().into();
         let cookie = legacy
             .finish(&fresh, common::now())
             .expect("fits")

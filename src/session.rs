@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::DecodeError;
+use crate::keys::KeyStamp;
 use crate::state::SessionState;
 use crate::time::UnixTime;
 
@@ -52,6 +53,10 @@ pub struct Session {
     is_new: bool,
     load_error: Option<DecodeError>,
     key_index: Option<usize>,
+    /// The key that verified the cookie, to check at `finish` that it is still in the ring.
+    verified_by: Option<KeyStamp>,
+    /// The request's time, by the factory's clock: "now" for `regenerate`.
+    loaded_at: f64,
     /// Set by every access and mutation (an atomic so that `&self` reads can set it and the
     /// session stays `Sync`).
     accessed_now: AtomicBool,
@@ -87,6 +92,8 @@ impl Clone for Session {
             is_new: self.is_new,
             load_error: self.load_error,
             key_index: self.key_index,
+            verified_by: self.verified_by,
+            loaded_at: self.loaded_at,
             accessed_now: AtomicBool::new(self.accessed_now.load(Ordering::Relaxed)),
             changed: self.changed,
             invalidated: self.invalidated,
@@ -104,6 +111,8 @@ pub(crate) struct Origin {
     pub(crate) is_new: bool,
     pub(crate) load_error: Option<DecodeError>,
     pub(crate) key_index: Option<usize>,
+    pub(crate) verified_by: Option<KeyStamp>,
+    pub(crate) loaded_at: f64,
     pub(crate) reissue_due: bool,
     pub(crate) rotate: bool,
 }
@@ -117,6 +126,8 @@ impl Session {
             is_new: origin.is_new,
             load_error: origin.load_error,
             key_index: origin.key_index,
+            verified_by: origin.verified_by,
+            loaded_at: origin.loaded_at,
             accessed_now: AtomicBool::new(false),
             changed: false,
             invalidated: false,
@@ -273,6 +284,8 @@ impl Session {
 
     /// Clears the state, as Pyramid's `invalidate()`: the next response carries a cookie with an
     /// empty state (and the same `created`). Keys inserted afterwards in the same request are kept.
+    /// At login and other changes of privilege, use [`Session::regenerate`] instead, which also
+    /// resets `created` and replaces the CSRF token.
     ///
     /// ```
     /// use std::time::Duration;
@@ -298,6 +311,67 @@ impl Session {
     pub fn invalidate(&mut self) {
         self.clear();
         self.invalidated = true;
+    }
+
+    /// Starts a fresh session in place: drops the whole state, resets `created` and `accessed`
+    /// to now (the request's time), issues a new CSRF token, and marks the session changed so
+    /// that the response carries a new cookie. [`Session::regenerate_keeping`] keeps chosen keys.
+    ///
+    /// **Call it at login and at every change of privilege** (logout, sudo mode, a role change).
+    /// Whatever the session held before, possibly planted by an attacker (a session fixed
+    /// through a cookie set from a sibling subdomain, or a CSRF token learnt before login), does
+    /// not carry over into the authenticated session, and the new `created` starts the
+    /// `max_lifetime` of the login afresh. Unlike [`Session::invalidate`] (Pyramid's), which
+    /// keeps `created` and leaves no CSRF token. A stateless session cannot revoke the cookies
+    /// issued before: see SECURITY.md for server-side revocation.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use cookie_session::{CookieSessionFactory, Secret, UnixTime};
+    /// let factory = CookieSessionFactory::new(Secret::generate())?;
+    /// let t0 = UnixTime::from_secs(1_700_000_000);
+    /// let mut before = factory.load(None, t0);
+    /// let planted = before.get_csrf_token();
+    /// let cookie = factory.finish(&before, t0)?.unwrap();
+    ///
+    /// // The login request, a minute later.
+    /// let now = t0.plus(Duration::from_secs(60));
+    /// let mut session = factory.load(Some(cookie.value()), now);
+    /// session.regenerate();
+    /// session.insert("user_id", 42)?;
+    /// assert!(!session.check_csrf_token(&planted), "the old token is gone");
+    /// assert_eq!(session.created(), now);
+    ///
+    /// let cookie = factory.finish(&session, now)?.expect("a new cookie");
+    /// let session = factory.load(Some(cookie.value()), now);
+    /// assert_eq!(session.created(), now);
+    /// assert!(!session.check_csrf_token(&planted));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn regenerate(&mut self) {
+        self.regenerate_keeping(&[]);
+    }
+
+    /// [`Session::regenerate`], keeping the values under `keep` (a shopping cart, a language
+    /// choice: what the user may take from an anonymous session into a logged-in one). The CSRF
+    /// token is always replaced, even if listed.
+    ///
+    /// ```
+    /// # let mut session = cookie_session::Session::default();
+    /// session.insert("cart", ["book"])?;
+    /// session.insert("user_id", 7)?;
+    /// session.regenerate_keeping(&["cart"]);
+    /// assert_eq!(session.get::<Vec<String>>("cart")?.unwrap(), ["book"]);
+    /// assert_eq!(session.get::<u32>("user_id")?, None);
+    /// assert!(session.is_changed());
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn regenerate_keeping(&mut self, keep: &[&str]) {
+        self.mutate()
+            .retain(|key| key != CSRF_TOKEN_KEY && keep.contains(&key));
+        self.created = self.loaded_at;
+        self.renewed = self.loaded_at;
+        self.new_csrf_token();
     }
 
     /// Marks the session as changed without reading or writing it, so the cookie is re-sent
@@ -421,6 +495,10 @@ impl Session {
         self.renewed
     }
 
+    pub(crate) fn verified_by(&self) -> Option<KeyStamp> {
+        self.verified_by
+    }
+
     pub(crate) fn was_accessed(&self) -> bool {
         self.accessed_now.load(Ordering::Relaxed)
     }
@@ -451,6 +529,8 @@ impl Default for Session {
             is_new: true,
             load_error: None,
             key_index: None,
+            verified_by: None,
+            loaded_at: now,
             reissue_due: false,
             rotate: false,
         })

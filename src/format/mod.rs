@@ -76,6 +76,41 @@ pub enum Format {
     PyramidLegacy,
 }
 
+/// The shortest secret a non-native format accepts unless the builder opted in with
+/// [`allow_short_secret`](crate::CookieSessionConfig::allow_short_secret): 16 bytes.
+const MIN_COMPAT_SECRET_LEN: usize = 16;
+
+impl Format {
+    /// The shortest master secret this format accepts, in bytes: the one floor checked when a
+    /// factory is built and on every key reload.
+    ///
+    /// The native formats need [`MIN_SECRET_LEN`](crate::MIN_SECRET_LEN) (32) bytes, always:
+    /// HKDF needs that much key material. The formats that share cookies with a Python
+    /// framework need 16 bytes, or any non-empty secret when `allow_short` is set (the builder's
+    /// [`allow_short_secret`](crate::CookieSessionConfig::allow_short_secret), for an existing
+    /// app whose secret is shorter; a short secret can be brute-forced from one cookie).
+    ///
+    /// ```
+    /// use cookie_session::{Format, PyramidHash};
+    /// assert_eq!(Format::Signed.min_secret_len(false), 32);
+    /// assert_eq!(Format::Signed.min_secret_len(true), 32, "native: no opt-out");
+    /// let pyramid = Format::Pyramid(PyramidHash::Sha512);
+    /// assert_eq!(pyramid.min_secret_len(false), 16);
+    /// assert_eq!(pyramid.min_secret_len(true), 1);
+    /// ```
+    #[must_use]
+    pub fn min_secret_len(self, allow_short: bool) -> usize {
+        match self {
+            Self::Signed => native::MIN_SECRET_LEN,
+            #[cfg(feature = "encryption")]
+            Self::Encrypted => native::MIN_SECRET_LEN,
+            // Every other format shares cookies with a Python framework.
+            _ if allow_short => 1,
+            _ => MIN_COMPAT_SECRET_LEN,
+        }
+    }
+}
+
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -87,7 +87,11 @@ pub fn factory_for(
     let ring = KeyRing::from_secrets(options.secrets).map_err(Failure::from_config)?;
     // Re-issuing is a per-request concern; without this a small --timeout would be refused as
     // shorter than the default reissue time.
-    let builder = CookieSessionFactory::builder(ring).reissue_time(None::<Duration>);
+    // A tool for existing apps: it takes their secret however short (the native formats keep
+    // their 32-byte floor regardless).
+    let builder = CookieSessionFactory::builder(ring)
+        .reissue_time(None::<Duration>)
+        .allow_short_secret();
     let builder = match format {
         FormatArg::Native => {
             if options.hash.is_some() {

@@ -17,6 +17,7 @@
 //!
 //! The writer emits protocol 2, which Python 2.7 and every Python 3 read.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde_json::{Map, Number, Value};
@@ -111,12 +112,13 @@ type Id = usize;
 /// A value as the pickle machine built it. Containers refer to their items by [`Id`], so a
 /// memo reference shares the value (as in Python) and a later fill is seen through every
 /// reference.
-enum Node {
+enum Node<'a> {
     None,
     Bool(bool),
     Int(Number),
     Float(f64),
-    Str(Box<str>),
+    /// Borrowed from the pickle unless escapes had to be decoded.
+    Str(Cow<'a, str>),
     List(Vec<Id>),
     Tuple(Vec<Id>),
     Dict(Vec<(Id, Id)>),
@@ -135,7 +137,7 @@ pub(crate) fn loads(pickle: &[u8]) -> Result<Value, DecodeError> {
         arena: Vec::new(),
         stack: Vec::new(),
         marks: Vec::new(),
-        memo: HashMap::new(),
+        memo: Memo::default(),
     };
     let root = machine.run()?;
     Converter {
@@ -150,11 +152,48 @@ pub(crate) fn loads(pickle: &[u8]) -> Result<Value, DecodeError> {
 struct Machine<'a> {
     input: &'a [u8],
     pos: usize,
-    arena: Vec<Node>,
+    arena: Vec<Node<'a>>,
     stack: Vec<Id>,
     /// Stack lengths at each `MARK`.
     marks: Vec<usize>,
-    memo: HashMap<u64, Id>,
+    memo: Memo,
+}
+
+/// The memo: indices as Python writes them (0, 1, 2, … in order) in a vector, any other index
+/// (a hand-made pickle may use any) in a map, so a huge index allocates nothing.
+#[derive(Default)]
+struct Memo {
+    dense: Vec<Option<Id>>,
+    sparse: HashMap<u64, Id>,
+    /// Distinct indices set: `MEMOIZE` uses the next one, as `len(memo)` in Python.
+    len: u64,
+}
+
+impl Memo {
+    fn insert(&mut self, index: u64, id: Id) {
+        let previous = match usize::try_from(index) {
+            Ok(slot) if slot <= self.dense.len() => {
+                if slot == self.dense.len() {
+                    self.dense.push(None);
+                }
+                // An index set while the vector was shorter moves over.
+                self.dense[slot]
+                    .replace(id)
+                    .or_else(|| self.sparse.remove(&index))
+            }
+            _ => self.sparse.insert(index, id),
+        };
+        if previous.is_none() {
+            self.len += 1;
+        }
+    }
+
+    fn get(&self, index: u64) -> Option<Id> {
+        usize::try_from(index)
+            .ok()
+            .and_then(|slot| self.dense.get(slot).copied().flatten())
+            .or_else(|| self.sparse.get(&index).copied())
+    }
 }
 
 impl<'a> Machine<'a> {
@@ -250,7 +289,7 @@ impl<'a> Machine<'a> {
                 }
                 op::UNICODE => {
                     let text = raw_unicode_escape(self.line()?)?;
-                    self.push(Node::Str(text.into_boxed_str()));
+                    self.push(Node::Str(Cow::Owned(text)));
                 }
                 op::SHORT_BINSTRING => {
                     let len = usize::from(self.take(1)?[0]);
@@ -318,7 +357,7 @@ impl<'a> Machine<'a> {
                     self.put(index.into())?;
                 }
                 op::MEMOIZE => {
-                    let index = self.memo.len() as u64;
+                    let index = self.memo.len;
                     self.put(index)?;
                 }
                 op::GET => {
@@ -387,7 +426,7 @@ impl<'a> Machine<'a> {
         Ok(&rest[..end])
     }
 
-    fn push(&mut self, node: Node) {
+    fn push(&mut self, node: Node<'a>) {
         self.stack.push(self.arena.len());
         self.arena.push(node);
     }
@@ -406,7 +445,7 @@ impl<'a> Machine<'a> {
         let bytes = self.take(len)?;
         // Python writes lone surrogates with `surrogatepass`; JSON text cannot hold them.
         let text = std::str::from_utf8(bytes).map_err(|_| DecodeError::BadPayload)?;
-        self.push(Node::Str(text.into()));
+        self.push(Node::Str(Cow::Borrowed(text)));
         Ok(())
     }
 
@@ -420,7 +459,7 @@ impl<'a> Machine<'a> {
             });
         }
         let text = std::str::from_utf8(bytes).map_err(|_| DecodeError::BadPayload)?;
-        self.push(Node::Str(text.into()));
+        self.push(Node::Str(Cow::Borrowed(text)));
         Ok(())
     }
 
@@ -473,7 +512,7 @@ impl<'a> Machine<'a> {
     }
 
     fn get(&mut self, index: u64) -> Result<(), DecodeError> {
-        let id = *self.memo.get(&index).ok_or(DecodeError::BadPayload)?;
+        let id = self.memo.get(index).ok_or(DecodeError::BadPayload)?;
         self.stack.push(id);
         Ok(())
     }
@@ -587,7 +626,7 @@ fn raw_unicode_escape(bytes: &[u8]) -> Result<String, DecodeError> {
 
 /// Converts the built values to JSON, charging every value (copies included) to the budget.
 struct Converter<'a> {
-    arena: &'a [Node],
+    arena: &'a [Node<'a>],
     /// The containers being converted, to refuse one that contains itself.
     on_path: Vec<bool>,
     spent: usize,
@@ -614,7 +653,7 @@ impl Converter<'_> {
             Node::Float(value) => Number::from_f64(*value).map_or(Value::Null, Value::Number),
             Node::Str(text) => {
                 self.charge(text.len())?;
-                Value::String(text.to_string())
+                Value::String(String::from(text.as_ref()))
             }
             Node::List(_) | Node::Tuple(_) | Node::Dict(_) => return self.container(id, depth),
         };
@@ -653,7 +692,7 @@ impl Converter<'_> {
                     self.charge(key.len())?;
                     let value = self.convert(value, depth + 1)?;
                     // As in Python, a repeated key keeps its first position and its last value.
-                    map.insert(key.to_string(), value);
+                    map.insert(String::from(key.as_ref()), value);
                 }
                 Value::Object(map)
             }
@@ -866,6 +905,18 @@ mod tests {
         for (pickle, what) in cases {
             assert_eq!(loads(pickle), Err(DecodeError::Unsupported { what }));
         }
+    }
+
+    #[test]
+    fn memo_indices_may_be_sparse_and_overwritten() {
+        // PUT 7, PUT 99999999999, overwrite 7, MEMOIZE takes index 2 (two distinct entries).
+        let pickle = b"K\x01p7\nK\x02p99999999999\nK\x03p7\nK\x04\x94g7\ng99999999999\nh\x02t.";
+        let pickle = [&b"("[..], pickle].concat();
+        assert_eq!(loads(&pickle).unwrap(), json!([1, 2, 3, 4, 3, 2, 4]));
+        assert_eq!(loads(b"(g5\nt."), Err(DecodeError::BadPayload));
+        // Index 1 set before index 0, then again: still two entries, so MEMOIZE takes 2.
+        let moved = b"(K\x01q\x01K\x00q\x00K\x02q\x01K\x03\x94h\x02h\x01t.";
+        assert_eq!(loads(moved).unwrap(), json!([1, 0, 2, 3, 3, 2]));
     }
 
     #[test]

@@ -16,6 +16,8 @@
 //! must be canonical (Pyramid drops characters outside the alphabet and ignores stray bits).
 //! Writing uses pickle protocol 2, which Python 2.7 and 3 both read.
 
+use std::borrow::Cow;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit, Mac};
@@ -26,7 +28,7 @@ use super::pyramid::webob_key;
 use super::{ClockRules, Decoded, FutureStamps, Stamp, WireFormat, pickle};
 use crate::error::{ConfigError, DecodeError, EncodeError};
 use crate::keys::{KeyRing, Salt};
-use crate::state::SessionState;
+use crate::state::{SessionState, StateValue};
 
 /// Length of the hex signature that starts every cookie.
 const SIGNATURE_HEX_LEN: usize = 40;
@@ -117,8 +119,12 @@ impl WireFormat for PyramidLegacyCodec {
         }
         writer.float(created);
         writer.dict(state.iter().map(|(key, value)| {
-            // Every raw value was validated as JSON when its cookie was read.
-            (key, value.to_value().unwrap_or_default())
+            let value = match value {
+                StateValue::Value(value) => Cow::Borrowed(value),
+                // Validated as JSON when its cookie was read, so it parses.
+                StateValue::Raw(_) => Cow::Owned(value.to_value().unwrap_or_default()),
+            };
+            (key, value)
         }));
         writer.tuple3();
         let pickled = writer.finish();

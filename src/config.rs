@@ -196,7 +196,9 @@ impl CookieSessionConfig {
     /// second of the last write (or the float read back, when the cookie is only re-sent).
     /// The key ring is the secret then fallbacks, tried in turn (Pyramid 1.x has one secret; a
     /// cookie verified under a fallback is re-issued under the first). Text secrets become
-    /// bytes by WebOb's rule (Latin-1, or UTF-8 when a character does not fit).
+    /// bytes by WebOb's rule (Latin-1, or UTF-8 when a character does not fit). A secret
+    /// shorter than 16 bytes (such as `supersecretkey`) also needs
+    /// [`allow_short_secret`](Self::allow_short_secret).
     ///
     /// The session holds what JSON can: a validly signed pickle with bytes, sets, datetimes or
     /// any object loads as a new session with [`DecodeError::Unsupported`](crate::DecodeError)

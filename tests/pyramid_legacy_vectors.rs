@@ -204,3 +204,34 @@ fn a_read_in_a_later_second_resends_with_a_whole_second_stamp() {
     let untouched = factory.load(case["cookie"].as_str(), now);
     assert!(factory.finish(&untouched, now).unwrap().is_none());
 }
+
+#[test]
+fn the_briefs_short_secret_needs_allow_short_secret() {
+    // `UnencryptedCookieSessionFactoryConfig('supersecretkey')`: 14 bytes.
+    let brief =
+        || CookieSessionFactory::builder(Secret::from_text("supersecretkey")).pyramid_legacy();
+    assert_eq!(
+        brief().build().unwrap_err(),
+        cookie_session::ConfigError::SecretTooShort {
+            index: 0,
+            len: 14,
+            min: 16
+        }
+    );
+    let factory = brief().allow_short_secret().build().unwrap();
+    let now = UnixTime::from_secs(1_700_000_000);
+    let mut session = factory.load(None, now);
+    session.insert("username", "john").unwrap();
+    let cookie = factory.finish(&session, now).unwrap().unwrap();
+    // Signed with the text's bytes as the HMAC key, as Pyramid 1.x signs.
+    let pickled = STANDARD.decode(&cookie.value()[40..]).unwrap();
+    assert_eq!(
+        cookie.value()[..40],
+        pyramid_signature(b"supersecretkey", &pickled)
+    );
+    let loaded = factory.load(Some(cookie.value()), now);
+    assert_eq!(
+        loaded.get::<String>("username").unwrap().as_deref(),
+        Some("john")
+    );
+}

@@ -3,12 +3,14 @@
 //! * [`Format::Signed`]: the native envelope, HMAC-SHA256 (the default).
 //! * `Format::Encrypted` (feature `encryption`): the native envelope, XChaCha20-Poly1305.
 //! * [`Format::Pyramid`]: byte-compatible with Pyramid's `SignedCookieSessionFactory`.
+//! * [`Format::Django`]: byte-compatible with Django's `signed_cookies` session backend.
 //!
 //! Each format only turns (state, timestamps) into a value and back, verifying before it parses.
 //! The session rules (timeout, reissue, lifetime) live in the factory and are the same for all.
 
 pub(crate) mod base64url;
 pub(crate) mod compress;
+pub(crate) mod django;
 pub(crate) mod native;
 pub(crate) mod pyjson;
 pub(crate) mod pyramid;
@@ -20,6 +22,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{ConfigError, DecodeError, EncodeError};
 use crate::keys::{KeyRing, Salt};
+use django::DjangoHash;
 
 /// Which wire format a factory reads and writes.
 ///
@@ -67,6 +70,9 @@ pub enum Format {
     /// Pyramid's `SignedCookieSessionFactory` format with the given HMAC hash
     /// (Pyramid's default is SHA-512).
     Pyramid(PyramidHash),
+    /// Django's `signed_cookies` session backend (`django.core.signing`) with the given hash
+    /// (Django's default is SHA-256). See the builder's `.django(hash)` for its defaults.
+    Django(DjangoHash),
 }
 
 impl fmt::Display for Format {
@@ -76,6 +82,7 @@ impl fmt::Display for Format {
             #[cfg(feature = "encryption")]
             Self::Encrypted => f.write_str("native encrypted"),
             Self::Pyramid(hash) => write!(f, "pyramid ({hash})"),
+            Self::Django(hash) => write!(f, "django ({hash})"),
         }
     }
 }
@@ -262,6 +269,7 @@ impl Codec {
                 native::Suite::Encrypted,
             )?),
             Format::Pyramid(hash) => Box::new(pyramid::PyramidCodec::new(ring, salt, hash)),
+            Format::Django(hash) => Box::new(django::DjangoCodec::new(ring, salt, hash)),
         };
         Ok(Self(codec))
     }

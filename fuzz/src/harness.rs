@@ -558,7 +558,11 @@ pub fn decode_django(data: &[u8]) {
             let value = django_sign(hash, payload, stamp);
             check_decode(fixture, &value);
             let verdict = fixture.factory.verify(&value, now());
-            assert_ne!(verdict, Err(DecodeError::BadSignature), "signed with the key");
+            assert_ne!(
+                verdict,
+                Err(DecodeError::BadSignature),
+                "signed with the key"
+            );
             assert_ne!(verdict, Err(DecodeError::BadTimestamp), "a canonical stamp");
             if payload == &json_payload && value.len() <= fixture.size_limit {
                 assert_eq!(

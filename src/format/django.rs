@@ -27,13 +27,12 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use serde_json::{Map, Value};
-
 use super::compress::{compress_if_worth_it, inflate_bounded};
-use super::pyjson::{PyJsonStyle, to_writer_styled};
+use super::pyjson::PyJsonStyle;
 use super::{ClockRules, Decoded, FutureStamps, Stamp, WireFormat, base64url};
 use crate::error::{DecodeError, EncodeError};
 use crate::keys::{KeyRing, Salt};
+use crate::state::{JsonDialect, SessionState};
 use signer::TimestampSigner;
 
 /// The salt of Django's `signed_cookies` session backend, the Django format's default salt.
@@ -134,8 +133,7 @@ impl WireFormat for DjangoCodec {
         if !json.is_ascii() {
             return Err(DecodeError::BadPayload);
         }
-        let state: Map<String, Value> =
-            serde_json::from_slice(&json).map_err(|_| DecodeError::BadPayload)?;
+        let state = SessionState::parse(json)?;
         // Exact for every stamp Django writes (below 2^53 s).
         let signed_at = unsigned.timestamp as f64;
         Ok(Decoded {
@@ -149,13 +147,12 @@ impl WireFormat for DjangoCodec {
 
     fn encode(
         &self,
-        state: &Map<String, Value>,
+        state: &SessionState,
         _created: f64,
         accessed: Stamp,
     ) -> Result<String, EncodeError> {
         let mut json = Vec::with_capacity(256);
-        to_writer_styled(&mut json, state, PyJsonStyle::COMPACT)
-            .expect("a JSON map always serializes into memory");
+        state.write_json(&mut json, JsonDialect::Python(PyJsonStyle::COMPACT));
         let mut cookie = match compress_if_worth_it(&json) {
             Some(compressed) => format!(".{}", base64url::encode(&compressed)),
             None => base64url::encode(&json),
@@ -175,6 +172,8 @@ impl WireFormat for DjangoCodec {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::{Map, Value};
+
     use super::*;
     use crate::keys::Secret;
 
@@ -196,8 +195,8 @@ mod tests {
         )
     }
 
-    fn object(json: &str) -> Map<String, Value> {
-        serde_json::from_str(json).unwrap()
+    fn object(json: &str) -> SessionState {
+        SessionState::from(serde_json::from_str::<Map<String, Value>>(json).unwrap())
     }
 
     #[test]

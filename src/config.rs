@@ -114,6 +114,7 @@ pub struct CookieSessionConfig {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) on_fallback_key: Option<FallbackKeyHook>,
     pub(crate) allow_short_secret: bool,
+    pub(crate) accept_encrypted_cookies: bool,
 }
 
 impl std::fmt::Debug for CookieSessionConfig {
@@ -136,6 +137,7 @@ impl std::fmt::Debug for CookieSessionConfig {
             .field("set_on_error", &self.set_on_error)
             .field("cache_headers", &self.cache_headers)
             .field("size_limit", &self.size_limit)
+            .field("accept_encrypted_cookies", &self.accept_encrypted_cookies)
             .field(
                 "on_fallback_key",
                 &self.on_fallback_key.as_ref().map(|_| "<hook>"),
@@ -168,6 +170,7 @@ impl CookieSessionConfig {
             clock: Arc::new(SystemClock),
             on_fallback_key: None,
             allow_short_secret: false,
+            accept_encrypted_cookies: false,
         }
     }
 
@@ -255,6 +258,43 @@ impl CookieSessionConfig {
     #[cfg(feature = "encryption")]
     pub fn encrypted(self) -> Self {
         self.format(Format::Encrypted)
+    }
+
+    /// Whether a factory writing signed cookies reads encrypted ones. Default: `false`.
+    ///
+    /// A factory re-issues what it reads in the suite it writes, so a signed factory reading an
+    /// encrypted cookie would hand its hidden contents back to the browser readable. By default
+    /// such a cookie is refused ([`DecodeError::SuiteNotAccepted`](crate::DecodeError)) and the
+    /// user gets a new session. Turn this on only to roll back from encrypted to signed cookies
+    /// whose sessions hold nothing their users may not read: the sessions then survive the
+    /// rollback. Moving to encryption needs no opt-in: an encrypting factory always reads signed
+    /// cookies and re-issues them encrypted. Without the `encryption` feature an encrypted cookie
+    /// is an unknown suite, whatever this says.
+    ///
+    /// ```
+    /// # #[cfg(feature = "encryption")] {
+    /// use cookie_session::{CookieSessionFactory, DecodeError, Format, Secret, UnixTime};
+    /// let (secret, now) = (Secret::generate(), UnixTime::from_secs(1_700_000_000));
+    /// let encrypting = CookieSessionFactory::builder(secret.clone())
+    ///     .format(Format::Encrypted)
+    ///     .build()?;
+    /// let mut session = encrypting.load(None, now);
+    /// session.insert("role", "admin")?;
+    /// let cookie = encrypting.finish(&session, now)?.unwrap();
+    ///
+    /// let signed = CookieSessionFactory::new(secret.clone())?;
+    /// let refused = signed.verify(cookie.value(), now).unwrap_err();
+    /// assert_eq!(refused, DecodeError::SuiteNotAccepted(0x02));
+    /// let rolling_back = CookieSessionFactory::builder(secret)
+    ///     .accept_encrypted_cookies(true)
+    ///     .build()?;
+    /// assert!(rolling_back.verify(cookie.value(), now).is_ok());
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn accept_encrypted_cookies(mut self, accept: bool) -> Self {
+        self.accept_encrypted_cookies = accept;
+        self
     }
 
     /// The salt (Pyramid) or purpose (native format) mixed into every signature, so that two

@@ -79,6 +79,7 @@ struct Inner {
     size_limit: usize,
     clock: Arc<dyn Clock>,
     on_fallback_key: Option<FallbackKeyHook>,
+    accept_encrypted_cookies: bool,
     fallback_verifications: AtomicU64,
     reissued_for_rotation: AtomicU64,
     /// Successful `replace_keys` calls.
@@ -268,6 +269,7 @@ impl CookieSessionFactory {
             &config.keys,
             config.salt.as_ref(),
             &config.cookie_name,
+            config.accept_encrypted_cookies,
         )?;
         let attributes = render_attributes(&config);
         let secs = |d: std::time::Duration| d.as_secs_f64();
@@ -288,6 +290,7 @@ impl CookieSessionFactory {
                 size_limit: config.size_limit,
                 clock: config.clock,
                 on_fallback_key: config.on_fallback_key,
+                accept_encrypted_cookies: config.accept_encrypted_cookies,
                 fallback_verifications: AtomicU64::new(0),
                 reissued_for_rotation: AtomicU64::new(0),
                 replacements: AtomicU64::new(0),
@@ -375,7 +378,13 @@ impl CookieSessionFactory {
     pub fn replace_keys(&self, keys: KeyRing) -> Result<(), ConfigError> {
         let inner = &self.inner;
         check_secret_len(inner.format, &keys, inner.allow_short_secret)?;
-        let codec = Codec::build(inner.format, &keys, inner.salt.as_ref(), &inner.cookie_name)?;
+        let codec = Codec::build(
+            inner.format,
+            &keys,
+            inner.salt.as_ref(),
+            &inner.cookie_name,
+            inner.accept_encrypted_cookies,
+        )?;
         inner.keys.store(Arc::new(Keys::new(codec, &keys)));
         inner.replacements.fetch_add(1, Ordering::Relaxed);
         Ok(())

@@ -41,9 +41,11 @@ pub enum Format {
     /// The native envelope, encrypted and authenticated with XChaCha20-Poly1305 (suite `0x02`):
     /// the client can neither read nor forge the session. Needs the `encryption` feature.
     ///
-    /// A factory in either native mode reads both suites under the same key ring and re-issues a
-    /// cookie of the other suite in its own, so a deployment can switch modes without logging
-    /// anyone out.
+    /// An encrypting factory also reads signed cookies under the same key ring and re-issues them
+    /// encrypted, so a deployment can switch to encryption without logging anyone out. The
+    /// reverse is refused by default: a signed factory that read an encrypted cookie would
+    /// re-issue its contents readable
+    /// ([`accept_encrypted_cookies`](crate::CookieSessionConfig::accept_encrypted_cookies)).
     ///
     /// The `created` and `accessed` stamps stay readable (they are authenticated, not
     /// encrypted), and the cookie's length follows the state's. The state is never compressed:
@@ -286,21 +288,22 @@ impl Codec {
         ring: &KeyRing,
         salt: Option<&Salt>,
         cookie_name: &str,
+        accept_encrypted: bool,
     ) -> Result<Self, ConfigError> {
         ring.check_duplicates()?;
         let codec: Box<dyn WireFormat> = match format {
-            Format::Signed => Box::new(native::NativeCodec::new(
+            Format::Signed => Box::new(native::NativeCodec::new::<native::Signed>(
                 ring,
                 salt,
                 cookie_name,
-                native::Suite::Signed,
+                accept_encrypted,
             )?),
             #[cfg(feature = "encryption")]
-            Format::Encrypted => Box::new(native::NativeCodec::new(
+            Format::Encrypted => Box::new(native::NativeCodec::new::<native::XChaCha>(
                 ring,
                 salt,
                 cookie_name,
-                native::Suite::Encrypted,
+                accept_encrypted,
             )?),
             Format::Pyramid(hash) => Box::new(pyramid::PyramidCodec::new(ring, salt, hash)),
             Format::Django(hash) => Box::new(django::DjangoCodec::new(ring, salt, hash)),

@@ -93,7 +93,9 @@ pub fn factory_for(
     // their 32-byte floor regardless).
     let builder = CookieSessionFactory::builder(ring)
         .reissue_time(None::<Duration>)
-        .allow_short_secret();
+        .allow_short_secret()
+        // Decoding only: either native mode reads both suites (nothing is re-issued).
+        .accept_encrypted_cookies(true);
     let builder = match format {
         FormatArg::Native => {
             if options.hash.is_some() {

@@ -11,8 +11,8 @@
 //! The payload is compressed exactly when Django would (see [`super::compress`]). Decoding checks
 //! the shape of the timestamp and signature, verifies the signature under each key of the ring,
 //! and only then decodes, inflates (bounded) and parses the payload. It is strict where Django
-//! is lenient but never writes such input: padding, `+`/`/` or junk in the base64, a signed
-//! base62 sign or leading zeros, non-ASCII bytes in the JSON (Django writes `\uXXXX` escapes,
+//! is lenient but never writes such input: padding, `+`/`/` or junk in the base64, a sign or
+//! leading zeros in the base62 stamp, non-ASCII bytes in the JSON (Django writes `\uXXXX` escapes,
 //! and would read raw bytes as latin-1), and a session that is not a JSON object.
 //!
 //! The cookie carries one timestamp, the signing time: it is read as both `created` and
@@ -148,6 +148,7 @@ impl WireFormat for DjangoCodec {
     fn encode(
         &self,
         state: &SessionState,
+        // Django's cookie has no creation time: only the signing time, from `accessed`.
         _created: f64,
         accessed: Stamp,
     ) -> Result<String, EncodeError> {

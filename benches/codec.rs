@@ -45,7 +45,7 @@ fn codec(c: &mut Criterion) {
                 Wire::Signed => Some(CookieJarPeer::new(false, size)),
                 #[cfg(feature = "encryption")]
                 Wire::Encrypted => Some(CookieJarPeer::new(true, size)),
-                Wire::Pyramid => None,
+                Wire::Pyramid | Wire::Django => None,
             };
 
             let mut group = c.benchmark_group(format!("load {} {}", wire.name(), size.name()));

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::error::ConfigError;
 use crate::factory::CookieSessionFactory;
+use crate::format::django::{DJANGO_SESSION_COOKIE_AGE, DJANGO_SESSION_COOKIE_NAME, DjangoHash};
 use crate::format::{Format, PyramidHash};
 use crate::header::{is_valid_attribute, is_valid_cookie_name};
 use crate::keys::{KeyRing, Salt, check_secret_len};
@@ -236,6 +237,64 @@ impl CookieSessionConfig {
         self.reissue_time = Some(Duration::ZERO);
         self.max_lifetime = None;
         self.format(Format::PyramidLegacy)
+    }
+
+    /// Read and write the cookies of Django's `signed_cookies` session backend
+    /// (`SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"`), with Django's
+    /// defaults, so that a Rust service and a Django app share their users' sessions. The key
+    /// ring is Django's `SECRET_KEY` (as text, or raw bytes) then its `SECRET_KEY_FALLBACKS`:
+    /// every key verifies, the first signs. Call it first, then override what your settings
+    /// change.
+    ///
+    /// | setting | set to | Django's |
+    /// |---|---|---|
+    /// | format | [`Format::Django`]`(hash)` | `DjangoHash::Sha256` since Django 4.0 |
+    /// | salt | `"django.contrib.sessions.backends.signed_cookies"` unless `.salt` is given | the backend's |
+    /// | `cookie_name` | `"sessionid"` | `SESSION_COOKIE_NAME` |
+    /// | `timeout` | 1 209 600 s, from the signing time | `SESSION_COOKIE_AGE` |
+    /// | `max_age` | 1 209 600 s | the cookie's `Max-Age` |
+    /// | `reissue_time` | `None` | `SESSION_SAVE_EVERY_REQUEST = False` |
+    /// | `set_on_error` | `false` | no cookie on a 5xx response |
+    ///
+    /// What the session rules mean here: a Django cookie carries one timestamp, the time it was
+    /// signed, which is read as both `created` and `accessed`. `timeout` is Django's `max_age`:
+    /// a cookie is expired once `now - signed > timeout` (fractional `now`), and one stamped in
+    /// the future is accepted, as in Django. A cookie is re-signed, with a new timestamp, when
+    /// the session changed (Django's rule), or when it verified under a fallback key (rotation:
+    /// then with its old timestamp if it was not read, so rotation never extends a session).
+    /// `reissue_time` is `None` so that reads alone do not extend a session, as in Django; a
+    /// Django app with `SESSION_SAVE_EVERY_REQUEST = True` matches `.reissue_time(Duration::ZERO)`
+    /// (re-signed on reads in a new second). `max_lifetime` cannot be an absolute cap with this
+    /// format: the creation time is not in the cookie, so it is measured from the last signing,
+    /// like `timeout`. Left as this library's defaults, not Django's: `Secure` (on; Django's
+    /// `SESSION_COOKIE_SECURE` is off, `.secure(false)` matches it), `HttpOnly`, `SameSite=Lax`
+    /// and `Path=/` (the same as Django's).
+    ///
+    /// ```
+    /// use cookie_session::{CookieSessionFactory, DecodeError, DjangoHash, Secret, UnixTime};
+    /// let factory = CookieSessionFactory::builder(Secret::from_text("django-insecure-0123456789abcdef"))
+    ///     .django(DjangoHash::Sha256)
+    ///     .build()?;
+    /// let now = UnixTime::from_secs(1_772_323_200);
+    /// let mut session = factory.load(None, now);
+    /// session.insert("_auth_user_id", "1001")?;
+    /// let cookie = factory.finish(&session, now)?.unwrap();
+    /// assert!(cookie.as_str().starts_with("sessionid=eyJfYXV0aF91c2VyX2lkIjoiMTAwMSJ9:1vwUE4:"));
+    ///
+    /// let session = factory.load(Some(cookie.value()), now);
+    /// assert_eq!(session.get::<String>("_auth_user_id")?.as_deref(), Some("1001"));
+    ///
+    /// let tampered = cookie.value().replacen("eyJ", "eyK", 1);
+    /// assert_eq!(factory.verify(&tampered, now).unwrap_err(), DecodeError::BadSignature);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn django(self, hash: DjangoHash) -> Self {
+        self.format(Format::Django(hash))
+            .cookie_name(DJANGO_SESSION_COOKIE_NAME)
+            .timeout(DJANGO_SESSION_COOKIE_AGE)
+            .max_age(DJANGO_SESSION_COOKIE_AGE)
+            .reissue_time(None)
+            .set_on_error(false)
     }
 
     /// Shorthand for `.format(Format::Encrypted)`: the native envelope encrypted with

@@ -150,6 +150,10 @@ pub enum DecodeError {
     /// The decoded value is shorter than the smallest valid cookie.
     #[error("the cookie is too short to be valid")]
     Truncated,
+    /// The cookie's timestamp is not in the form its framework writes (Django: canonical
+    /// base62 of a non-negative integer that fits in 64 bits).
+    #[error("the cookie's timestamp is malformed")]
+    BadTimestamp,
     /// The envelope names a suite (algorithm) this build does not know.
     #[error("unknown envelope suite {0:#04x}")]
     UnknownSuite(u8),
@@ -218,6 +222,7 @@ impl DecodeError {
             Self::Empty
             | Self::Base64
             | Self::Truncated
+            | Self::BadTimestamp
             | Self::UnknownSuite(_)
             | Self::UnknownFlags(_) => "malformed",
             Self::TooLong { .. } => "too_large",

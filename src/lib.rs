@@ -161,6 +161,10 @@ pub use config::{
 };
 pub use error::{ConfigError, DecodeError, EncodeError};
 pub use factory::{CookieSessionFactory, KeyFileWatcher, RotationStats, VerifiedCookie};
+pub use format::django::{
+    DJANGO_SESSION_COOKIE_AGE, DJANGO_SESSION_COOKIE_NAME, DJANGO_SESSION_SALT, DjangoHash,
+    UnknownDjangoHash,
+};
 pub use format::native::MIN_SECRET_LEN;
 pub use format::pyramid::DEFAULT_PYRAMID_SALT;
 pub use format::{Format, PyramidHash, UnknownHash};

@@ -580,7 +580,7 @@ fn secrets_keep_their_order_across_the_three_secret_options() {
 
 #[test]
 fn migration_formats_are_named_but_not_yet_supported() {
-    for format in ["flask", "django"] {
+    for format in ["flask"] {
         let args = ["decode", "--format", format, "--secret", "s", "cookie"];
         let out = assert_usage_error(&args);
         assert!(out.stderr.contains("not yet supported"), "{}", out.stderr);
@@ -1151,5 +1151,160 @@ fn pyramid_legacy_takes_no_salt_and_no_hash() {
         .concat();
         let out = assert_usage_error(&args);
         assert!(out.stderr.contains(extra[0]), "{}", out.stderr);
+    }
+}
+
+/// `--format django`: Django's `signed_cookies` session cookies, checked against the cookies real
+/// Django 5.2 wrote (`tests/data/django-signed-cookies.json`).
+mod django {
+    use super::*;
+
+    const SECRET: &str = "visible-sample-django-secret-key-0001";
+    const OLD_SECRET: &str = "visible-sample-django-secret-key-0000";
+    /// `{"_auth_user_id":"1001","theme":"dark"}`, signed by Django at 1772323200.
+    const COOKIE: &str = "eyJfYXV0aF91c2VyX2lkIjoiMTAwMSIsInRoZW1lIjoiZGFyayJ9:1vwUE4:\
+                          J3IUW6zlWyJ6eQtC2frdHogdUJDmpdqWsAQCdQCKK1Q";
+    /// `{"_auth_user_id":"1002"}`, signed by Django with `OLD_SECRET` at 1772323200.
+    const OLD_COOKIE: &str =
+        "eyJfYXV0aF91c2VyX2lkIjoiMTAwMiJ9:1vwUE4:Sk1PvNh6jdYFel1b-wELfBXUnWxrQssXmYcdOtQnNIo";
+    const SIGNED_AT: u64 = 1_772_323_200;
+
+    fn decode(extra: &[&str], cookie: &str, now: &str) -> Run {
+        let mut args = vec!["decode", "--format", "django", "--secret", SECRET];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--now", now, "--", cookie]);
+        run(&args)
+    }
+
+    #[test]
+    fn decodes_djangos_cookie_with_the_signing_time_as_both_stamps() {
+        let out = decode(&[], COOKIE, "1772323230");
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_eq!(
+            out.stdout.trim_end(),
+            r#"{"valid":true,"state":{"_auth_user_id":"1001","theme":"dark"},"created":1772323200.0,"accessed":1772323200.0,"key_index":0}"#
+        );
+        // SECRET_KEY_FALLBACKS: the old key verifies at index 1.
+        let out = decode(&["--secret", OLD_SECRET], OLD_COOKIE, "1772323230");
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_eq!(out.json()["key_index"], json!(1));
+        assert_eq!(out.json()["state"], json!({"_auth_user_id": "1002"}));
+    }
+
+    #[test]
+    fn invalid_and_expired_cookies_exit_1_with_a_reason() {
+        let reason = |out: &Run| {
+            assert_eq!(out.code, 1, "{}", out.stdout);
+            assert_eq!(out.json().len(), 2);
+            assert_eq!(out.json()["valid"], json!(false));
+            out.json()["reason"].as_str().unwrap().to_owned()
+        };
+        let tampered = COOKIE.replacen("eyJf", "eyJg", 1);
+        assert_eq!(
+            reason(&decode(&[], &tampered, "1772323230")),
+            "bad_signature"
+        );
+        let bad_stamp = COOKIE.replacen(":1vwUE4:", ":-1vwUE4:", 1);
+        assert_eq!(reason(&decode(&[], &bad_stamp, "1772323230")), "malformed");
+        assert_eq!(
+            reason(&decode(&[], OLD_COOKIE, "1772323230")),
+            "bad_signature"
+        );
+        let salted = decode(&["--salt", "django.core.signing"], COOKIE, "1772323230");
+        assert_eq!(reason(&salted), "bad_signature");
+        // SESSION_COOKIE_AGE by default: `age > 1209600` on the exact time.
+        let edge = (SIGNED_AT + 1_209_600).to_string();
+        assert_eq!(decode(&[], COOKIE, &edge).code, 0);
+        assert_eq!(
+            reason(&decode(&[], COOKIE, &format!("{edge}.5"))),
+            "expired"
+        );
+        let short = decode(&["--timeout", "30"], COOKIE, "1772323231");
+        assert_eq!(reason(&short), "expired");
+        // A stamp in the future is accepted, as Django accepts it.
+        assert_eq!(decode(&[], COOKIE, "1000000000").code, 0);
+    }
+
+    #[test]
+    fn encodes_byte_for_byte_what_django_writes_and_reads_it_back() {
+        let state = r#"{"_auth_user_id":"1001","theme":"dark"}"#;
+        let encode = |extra: &[&str]| {
+            let mut args = vec!["encode", "--format", "django", "--secret", SECRET];
+            args.extend_from_slice(extra);
+            args.extend_from_slice(&["--state", state, "--now", "1772323200.75"]);
+            run(&args).value().to_owned()
+        };
+        assert_eq!(encode(&[]), COOKIE);
+        // The session backend's salt is the default; a verify-only secret does not sign.
+        let salt = "django.contrib.sessions.backends.signed_cookies";
+        assert_eq!(encode(&["--salt", salt]), COOKIE);
+        assert_eq!(encode(&["--secret", OLD_SECRET]), COOKIE);
+        // --created has nothing to go into: the cookie holds the signing time only.
+        assert_eq!(encode(&["--created", "1000"]), COOKIE);
+        let sha1 = encode(&["--hash", "sha1"]);
+        assert_ne!(sha1, COOKIE);
+        let out = decode(&["--hash", "sha1"], &sha1, "1772323230");
+        assert_eq!(
+            out.json()["state"],
+            serde_json::from_str::<Value>(state).unwrap()
+        );
+        assert_eq!(decode(&[], &sha1, "1772323230").code, 1);
+
+        // A session Django would compress is written compressed, and reads back.
+        let history: Vec<String> = (0..40).map(|i| format!("/products/{i}/reviews")).collect();
+        let large = json!({"history": history}).to_string();
+        let args = [
+            "encode", "--format", "django", "--secret", SECRET, "--state", &large,
+        ];
+        let cookie = run(&args).value().to_owned();
+        assert!(cookie.starts_with('.'), "{cookie}");
+        let out = run(&[
+            "decode", "--format", "django", "--secret", SECRET, "--", &cookie,
+        ]);
+        assert_eq!(
+            out.json()["state"],
+            serde_json::from_str::<Value>(&large).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_short_secret_is_taken_with_at_most_a_warning() {
+        let args = [
+            "encode",
+            "--format",
+            "django",
+            "--secret",
+            "supersecretkey",
+            "--state",
+            "{}",
+        ];
+        let out = run(&args);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(out.stderr.lines().count() <= 1, "{}", out.stderr);
+        let cookie = out.stdout.trim_end();
+        let args = [
+            "decode",
+            "--format",
+            "django",
+            "--secret",
+            "supersecretkey",
+            "--",
+            cookie,
+        ];
+        assert_eq!(run(&args).json()["valid"], json!(true));
+    }
+
+    #[test]
+    fn options_django_does_not_take_are_usage_errors() {
+        for extra in [
+            &["--hash", "sha512"][..],
+            &["--hash", "md5"],
+            &["--encrypt"],
+        ] {
+            let mut args = vec!["decode", "--format", "django", "--secret", SECRET];
+            args.extend_from_slice(extra);
+            args.extend_from_slice(&["--", COOKIE]);
+            assert_usage_error(&args);
+        }
     }
 }

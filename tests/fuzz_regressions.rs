@@ -181,3 +181,39 @@ fn regression_inputs() -> Vec<(&'static str, String, Vec<u8>)> {
     }
     inputs
 }
+
+/// The Django seeds get past the signature, and the harness signs exactly as the library does
+/// (so `decode_django`'s signed inputs really reach the payload parsers).
+#[test]
+fn the_django_seeds_verify_and_the_harness_signs_like_the_library() {
+    let seeds = all_seeds();
+    let now = harness::now();
+    let fixtures = harness::django_fixtures();
+    for (key, key_index) in [("-primary-", 0), ("-old-", 1)] {
+        let matching: Vec<_> = seeds
+            .iter()
+            .filter(|seed| {
+                seed.target == "decode_django"
+                    && seed.name.contains(key)
+                    && seed.name.ends_with("-valid-text")
+            })
+            .collect();
+        assert!(matching.len() >= 10, "{key}: {}", matching.len());
+        for seed in matching {
+            let value = std::str::from_utf8(&seed.bytes).unwrap();
+            let verified: Vec<usize> = fixtures
+                .iter()
+                .filter_map(|fixture| fixture.factory.verify(value, now).ok())
+                .map(|cookie| cookie.key_index)
+                .collect();
+            assert_eq!(verified, [key_index], "{}", seed.name);
+        }
+    }
+    for (fixture, hash) in fixtures.iter().zip(harness::DJANGO_HASHES) {
+        let state = serde_json::Map::from_iter([("user".to_owned(), "john".into())]);
+        let ours = fixture.factory.encode_value(&state, now, now).unwrap();
+        let payload = ours.split(':').next().unwrap();
+        let stamp = now.whole_secs().try_into().unwrap();
+        assert_eq!(harness::django_sign(hash, payload, stamp), ours);
+    }
+}

@@ -1173,3 +1173,339 @@ mod pyramid_legacy {
         );
     }
 }
+
+/// Django `signed_cookies` cookies (`payload:base62 stamp:signature`). Payload-level cases are
+/// signed here, re-implementing Django's `TimestampSigner` from its documentation (the key is
+/// `SHA-256(salt ‖ "signer" ‖ secret)`), after checking that the re-implementation reproduces a
+/// cookie the library wrote.
+mod django {
+    use super::*;
+    use cookie_session::DjangoHash;
+    use sha2::Digest as _;
+
+    const SECRET: &str = "hostile-inputs django secret key";
+    const SALT: &str = "django.contrib.sessions.backends.signed_cookies";
+    const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    /// The Django format's inflate limit (`MAX_INFLATED_LEN`, 64 KiB).
+    const INFLATE_LIMIT: usize = 64 * 1024;
+
+    fn factory_with_limit(size_limit: usize) -> CookieSessionFactory {
+        CookieSessionFactory::builder(Secret::from_text(SECRET))
+            .django(DjangoHash::Sha256)
+            .size_limit(size_limit)
+            .build()
+            .unwrap()
+    }
+
+    fn django() -> CookieSessionFactory {
+        factory_with_limit(DEFAULT_SIZE_LIMIT)
+    }
+
+    fn base62(mut n: u64) -> String {
+        let mut digits = Vec::new();
+        loop {
+            digits.push(BASE62[(n % 62) as usize]);
+            n /= 62;
+            if n == 0 {
+                break;
+            }
+        }
+        digits.reverse();
+        String::from_utf8(digits).unwrap()
+    }
+
+    /// `message ':' base64url(HMAC-SHA256(SHA-256(salt ‖ "signer" ‖ secret), message))`.
+    fn sign_message(message: &str) -> String {
+        let key = Sha256::digest([SALT, "signer", SECRET].concat());
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key).unwrap();
+        mac.update(message.as_bytes());
+        let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+        format!("{message}:{signature}")
+    }
+
+    /// A payload text signed a minute ago.
+    fn fresh(payload: &str) -> String {
+        sign_message(&format!("{payload}:{}", base62(NOW - 60)))
+    }
+
+    fn fresh_json(json: &[u8]) -> String {
+        fresh(&URL_SAFE_NO_PAD.encode(json))
+    }
+
+    fn fresh_zlib(stream: &[u8]) -> String {
+        fresh(&format!(".{}", URL_SAFE_NO_PAD.encode(stream)))
+    }
+
+    fn deflate(data: &[u8]) -> Vec<u8> {
+        miniz_oxide::deflate::compress_to_vec_zlib(data, 9)
+    }
+
+    #[test]
+    fn the_signing_helper_reproduces_the_library_byte_for_byte() {
+        let factory = django();
+        let state = state(json!({"user": "john", "n": 1}));
+        let stamp = UnixTime::from_secs(NOW - 60);
+        let ours = factory.encode_value(&state, stamp, stamp).unwrap();
+        assert_eq!(ours, fresh_json(br#"{"user":"john","n":1}"#));
+        assert_eq!(factory.verify(&ours, now()).unwrap().state, state);
+    }
+
+    #[test]
+    fn zlib_bombs_are_refused_without_inflating_them() {
+        let factory = factory_with_limit(4 << 20);
+        for (size, level) in [(INFLATE_LIMIT + 1, 9), (1 << 20, 6), (16 << 20, 9)] {
+            let bomb = miniz_oxide::deflate::compress_to_vec_zlib(&vec![b' '; size], level);
+            assert!(bomb.len() < size / 100 + 64, "a bomb: {} bytes", bomb.len());
+            assert_rejected(
+                &factory,
+                &fresh_zlib(&bomb),
+                DecodeError::InflatedTooLarge {
+                    limit: INFLATE_LIMIT,
+                },
+            );
+        }
+        // A bomb inside a bomb inflates only once: the outer layer is not JSON.
+        let inner = deflate(&vec![b'{'; 1 << 20]);
+        assert_rejected(
+            &factory,
+            &fresh_zlib(&deflate(&inner)),
+            DecodeError::BadPayload,
+        );
+        // Exactly at the limit it inflates (and is then judged as JSON).
+        let mut at_limit = br#"{"k":""#.to_vec();
+        at_limit.resize(INFLATE_LIMIT - 2, b'x');
+        at_limit.extend_from_slice(br#""}"#);
+        let verified = factory.verify(&fresh_zlib(&deflate(&at_limit)), now());
+        assert_eq!(
+            verified.unwrap().state["k"].as_str().unwrap().len(),
+            INFLATE_LIMIT - 8
+        );
+    }
+
+    #[test]
+    fn corrupt_zlib_streams() {
+        let factory = django();
+        let stream = deflate(br#"{"user":"john","n":1}"#);
+        let mut bad_checksum = stream.clone();
+        *bad_checksum.last_mut().unwrap() ^= 1;
+        let mut gzip = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3];
+        gzip.extend_from_slice(&stream[2..]);
+        for corrupt in [
+            &stream[..stream.len() - 1],
+            &stream[..2],
+            &bad_checksum[..],
+            &gzip[..],
+            b"\x78\x9c\xff\xff\xff",
+        ] {
+            assert_rejected(&factory, &fresh_zlib(corrupt), DecodeError::Decompression);
+        }
+        // An uncompressed payload marked as compressed, and the mark alone.
+        assert_rejected(
+            &factory,
+            &fresh(&format!(".{}", URL_SAFE_NO_PAD.encode(b"{}"))),
+            DecodeError::Decompression,
+        );
+        assert_rejected(&factory, &fresh("."), DecodeError::Empty);
+        assert_rejected(&factory, &fresh(".."), DecodeError::Base64);
+    }
+
+    #[test]
+    fn truncated_and_non_canonical_base64() {
+        let factory = django();
+        let json = URL_SAFE_NO_PAD.encode(br#"{"user":"john","n":12}"#);
+        assert_eq!(json.len() % 4, 2);
+        let stray_bits = {
+            // The last character's low four bits are not part of any byte: set one.
+            const ALPHABET: &[u8] =
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+            let mut text = json.clone().into_bytes();
+            let last = text.len() - 1;
+            let index = ALPHABET.iter().position(|c| *c == text[last]).unwrap();
+            text[last] = ALPHABET[index | 1];
+            String::from_utf8(text).unwrap()
+        };
+        for payload in [
+            format!("{json}=="),
+            json.replace('-', "+").replace('_', "/") + "+",
+            format!(" {json}"),
+            format!("{json}\n"),
+            json[..json.len() - 1].to_owned() + "!",
+            stray_bits,
+            "A".to_owned(),
+        ] {
+            assert_rejected(&factory, &fresh(&payload), DecodeError::Base64);
+        }
+        // Cut anywhere, an honest cookie never verifies.
+        let cookie = valid_cookie(&factory);
+        for len in 0..cookie.len() {
+            let error = factory.verify(&cookie[..len], now()).unwrap_err();
+            assert!(
+                matches!(
+                    error,
+                    DecodeError::Empty
+                        | DecodeError::Truncated
+                        | DecodeError::BadTimestamp
+                        | DecodeError::BadSignature
+                        | DecodeError::Base64
+                ),
+                "{len}: {error:?}"
+            );
+        }
+        // A signature with stray trailing bits is not the canonical spelling.
+        let (message, signature) = cookie.rsplit_once(':').unwrap();
+        let mut bytes = signature.as_bytes().to_vec();
+        let last = bytes.len() - 1;
+        bytes[last] = if bytes[last] == b'B' { b'C' } else { b'B' };
+        let altered = format!("{message}:{}", String::from_utf8(bytes).unwrap());
+        assert_rejected(&factory, &altered, DecodeError::Base64);
+    }
+
+    #[test]
+    fn bad_base62_stamps_are_malformed_signed_or_not() {
+        let factory = django();
+        let payload = URL_SAFE_NO_PAD.encode(br#"{"user":"john"}"#);
+        let signature = "A".repeat(43);
+        let many_digits = "9".repeat(1000);
+        for stamp in [
+            "",
+            "-1",
+            "+1",
+            "01",
+            "00",
+            "1vwU E4",
+            "1vwU_E4",
+            "1vwU.E4",
+            "é",
+            "LygHa16AHYG",
+            "zzzzzzzzzzz",
+            "100000000000",
+            &many_digits,
+        ] {
+            let message = format!("{payload}:{stamp}");
+            assert_rejected(&factory, &sign_message(&message), DecodeError::BadTimestamp);
+            assert_rejected(
+                &factory,
+                &format!("{message}:{signature}"),
+                DecodeError::BadTimestamp,
+            );
+        }
+    }
+
+    #[test]
+    fn extreme_but_canonical_stamps() {
+        let factory = django();
+        let json = URL_SAFE_NO_PAD.encode(br#"{"user":"john"}"#);
+        // Django accepts a stamp in the future, however far: it never expires.
+        let far = sign_message(&format!("{json}:{}", base62(u64::MAX)));
+        assert_eq!(base62(u64::MAX), "LygHa16AHYF");
+        assert_eq!(factory.verify(&far, now()).unwrap().state["user"], "john");
+        // The epoch is long expired.
+        assert_rejected(
+            &factory,
+            &sign_message(&format!("{json}:0")),
+            DecodeError::Expired,
+        );
+    }
+
+    #[test]
+    fn payloads_django_never_writes() {
+        let factory = django();
+        let deep = "[".repeat(20_000) + &"]".repeat(20_000);
+        let cases: [&[u8]; 12] = [
+            b"",
+            b"[1,2]",
+            b"\"john\"",
+            b"null",
+            br#"{"a":1"#,
+            br#"{"a":NaN}"#,
+            br#"{"a":1e400}"#,
+            "{\"caf\u{e9}\":1}".as_bytes(),
+            b"{\"a\":\"\xff\"}",
+            br#"{"a":1} {}"#,
+            &[0u8; 16],
+            deep.as_bytes(),
+        ];
+        let factory_big = factory_with_limit(4 << 20);
+        for json in cases {
+            let expected = if json.is_empty() {
+                DecodeError::Empty
+            } else {
+                DecodeError::BadPayload
+            };
+            let target = if json.len() > 1000 {
+                &factory_big
+            } else {
+                &factory
+            };
+            assert_rejected(target, &fresh_json(json), expected);
+            if !json.is_empty() {
+                assert_rejected(&factory_big, &fresh_zlib(&deflate(json)), expected);
+            }
+        }
+        // Escaped, as Django writes it, the same text is fine; duplicate keys: the last wins.
+        let fine = fresh_json(br#"{"caf\u00e9":1,"a":1,"a":2}"#);
+        let state = factory.verify(&fine, now()).unwrap().state;
+        assert_eq!(Value::Object(state), json!({"café": 1, "a": 2}));
+    }
+
+    #[test]
+    fn separators_and_shapes() {
+        let factory = django();
+        let cookie = valid_cookie(&factory);
+        let (message, signature) = cookie.rsplit_once(':').unwrap();
+        for (value, expected) in [
+            ("no separator".to_owned(), DecodeError::Truncated),
+            (signature.to_owned(), DecodeError::Truncated),
+            (format!(":{signature}"), DecodeError::Truncated),
+            (format!("{message}:"), DecodeError::BadSignature),
+            (format!("{message}:{signature}A"), DecodeError::BadSignature),
+            (
+                format!("{message}:{}", &signature[..27]),
+                DecodeError::BadSignature,
+            ),
+            (format!("{cookie}:{signature}"), DecodeError::BadTimestamp),
+            (format!("x{cookie}"), DecodeError::BadSignature),
+        ] {
+            assert_rejected(&factory, &value, expected);
+        }
+        // Extra separators in a signed payload are verified, then refused as base64.
+        assert_rejected(
+            &factory,
+            &fresh(&format!("a:{}", URL_SAFE_NO_PAD.encode(b"{}"))),
+            DecodeError::Base64,
+        );
+        // Over the size limit: refused before anything is parsed.
+        let long = "A".repeat(DEFAULT_SIZE_LIMIT + 1);
+        assert_rejected(
+            &factory,
+            &long,
+            DecodeError::TooLong {
+                len: long.len(),
+                limit: DEFAULT_SIZE_LIMIT,
+            },
+        );
+    }
+
+    #[test]
+    fn cookies_of_other_formats_and_hashes() {
+        let factory = django();
+        assert_rejected(&factory, &valid_cookie(&native()), DecodeError::Truncated);
+        assert_rejected(&factory, &valid_cookie(&pyramid()), DecodeError::Truncated);
+        let sha1 = CookieSessionFactory::builder(Secret::from_text(SECRET))
+            .django(DjangoHash::Sha1)
+            .build()
+            .unwrap();
+        assert_rejected(&sha1, &valid_cookie(&factory), DecodeError::BadSignature);
+        assert_rejected(&factory, &valid_cookie(&sha1), DecodeError::BadSignature);
+        let other_salt = CookieSessionFactory::builder(Secret::from_text(SECRET))
+            .django(DjangoHash::Sha256)
+            .salt("django.core.signing")
+            .build()
+            .unwrap();
+        assert_rejected(
+            &other_salt,
+            &valid_cookie(&factory),
+            DecodeError::BadSignature,
+        );
+    }
+}

@@ -10,7 +10,7 @@ pub mod ops;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cookie_session::{
-    CookieSessionFactory, Format, ManualClock, PyramidHash, Secret, Session, UnixTime,
+    CookieSessionFactory, DjangoHash, Format, ManualClock, PyramidHash, Secret, Session, UnixTime,
 };
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Map, Value, json};
@@ -28,6 +28,8 @@ pub fn now() -> UnixTime {
 pub const MASTER: [u8; 64] = [0x5a; 64];
 /// The Pyramid secret (text, as Pyramid applications configure it).
 pub const PYRAMID_SECRET: &str = "a Pyramid secret of sixty-four characters for the benchmark run";
+/// The Django `SECRET_KEY` (text, 50 characters as `startproject` makes them).
+pub const DJANGO_SECRET: &str = "django-insecure-benchmark-0123456789abcdefghijklmn";
 
 /// A typical logged-in session, about 150 bytes of JSON: a user id, a name, two roles and a
 /// CSRF token (40 lowercase hex characters, as `Session::new_csrf_token` makes them).
@@ -102,6 +104,7 @@ pub enum Wire {
     #[cfg(feature = "encryption")]
     Encrypted,
     Pyramid,
+    Django,
 }
 
 impl Wire {
@@ -110,7 +113,14 @@ impl Wire {
         #[cfg(feature = "encryption")]
         Wire::Encrypted,
         Wire::Pyramid,
+        Wire::Django,
     ];
+
+    /// Whether the `cookie` crate's jar is this format's peer (the native formats only; the
+    /// Python formats' peers are the Python frameworks themselves).
+    pub fn has_cookie_jar_peer(self) -> bool {
+        !matches!(self, Self::Pyramid | Self::Django)
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -118,6 +128,7 @@ impl Wire {
             #[cfg(feature = "encryption")]
             Self::Encrypted => "encrypted",
             Self::Pyramid => "pyramid",
+            Self::Django => "django",
         }
     }
 
@@ -137,6 +148,10 @@ impl Wire {
                 .build(),
             Self::Pyramid => CookieSessionFactory::builder(Secret::from_text(PYRAMID_SECRET))
                 .format(Format::Pyramid(PyramidHash::Sha512))
+                .clock(clock)
+                .build(),
+            Self::Django => CookieSessionFactory::builder(Secret::from_text(DJANGO_SECRET))
+                .django(DjangoHash::Sha256)
                 .clock(clock)
                 .build(),
         };
@@ -251,10 +266,14 @@ impl Case {
 /// * Pyramid: `b64url(HMAC-SHA512(salt ‖ secret, payload) ‖ payload)`, which *is* Pyramid's
 ///   format, so the floor reads the same cookie ours reads; its writer is `serde_json`'s compact
 ///   one rather than Python's `json.dumps` spelling;
-/// * encrypted: `b64url(nonce(24) ‖ XChaCha20-Poly1305(json) ‖ tag(16))`, no associated data.
+/// * encrypted: `b64url(nonce(24) ‖ XChaCha20-Poly1305(json) ‖ tag(16))`, no associated data;
+/// * Django: `b64url(json) ':' base62(now) ':' b64url(HMAC-SHA256(key, b64url(json) ':' stamp))`,
+///   the key derived once as Django does (`SHA-256(salt ‖ "signer" ‖ secret)`): Django's format
+///   without its compression, written with `serde_json`'s compact spelling.
 pub enum Floor {
     Signed(Hmac<Sha256>),
     Pyramid(Hmac<Sha512>),
+    Django(Hmac<Sha256>),
     #[cfg(feature = "encryption")]
     Encrypted(chacha20poly1305::XChaCha20Poly1305),
 }
@@ -272,6 +291,12 @@ impl Floor {
                 let key = [b"pyramid.session.".as_slice(), PYRAMID_SECRET.as_bytes()].concat();
                 Self::Pyramid(Hmac::<Sha512>::new_from_slice(&key).expect("any key length"))
             }
+            Wire::Django => {
+                use sha2::Digest as _;
+                let salt = "django.contrib.sessions.backends.signed_cookies";
+                let key = Sha256::digest([salt, "signer", DJANGO_SECRET].concat());
+                Self::Django(Hmac::<Sha256>::new_from_slice(&key).expect("any key length"))
+            }
             #[cfg(feature = "encryption")]
             Wire::Encrypted => Self::Encrypted(
                 <chacha20poly1305::XChaCha20Poly1305 as chacha20poly1305::KeyInit>::new_from_slice(
@@ -284,6 +309,15 @@ impl Floor {
 
     /// Decode, verify (or decrypt), parse. `None` for a cookie that does not verify.
     pub fn open(&self, value: &str) -> Option<Map<String, Value>> {
+        if let Self::Django(keyed) = self {
+            let (message, signature) = value.rsplit_once(':')?;
+            let (payload, _stamp) = message.rsplit_once(':')?;
+            let mut mac = keyed.clone();
+            mac.update(message.as_bytes());
+            mac.verify_slice(&URL_SAFE_NO_PAD.decode(signature).ok()?)
+                .ok()?;
+            return serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok();
+        }
         let raw = URL_SAFE_NO_PAD.decode(value).ok()?;
         match self {
             Self::Signed(keyed) => {
@@ -306,6 +340,7 @@ impl Floor {
                     serde_json::from_slice(payload).ok()?;
                 Some(state)
             }
+            Self::Django(_) => unreachable!("opened above"),
             #[cfg(feature = "encryption")]
             Self::Encrypted(aead) => {
                 use chacha20poly1305::{AeadInOut, Tag, XNonce};
@@ -340,6 +375,16 @@ impl Floor {
                 let mut raw = mac.finalize().into_bytes().to_vec();
                 raw.extend_from_slice(&payload);
                 URL_SAFE_NO_PAD.encode(&raw)
+            }
+            Self::Django(keyed) => {
+                let json = serde_json::to_vec(state).expect("a map serializes");
+                // base62(1_700_000_000), Django's stamp for NOW_SECS.
+                let mut value = URL_SAFE_NO_PAD.encode(&json) + ":1r31eq";
+                let mut mac = keyed.clone();
+                mac.update(value.as_bytes());
+                value.push(':');
+                URL_SAFE_NO_PAD.encode_string(mac.finalize().into_bytes(), &mut value);
+                value
             }
             #[cfg(feature = "encryption")]
             Self::Encrypted(aead) => {

@@ -4,12 +4,14 @@
 //! * `Format::Encrypted` (feature `encryption`): the native envelope, XChaCha20-Poly1305.
 //! * [`Format::Pyramid`]: byte-compatible with Pyramid's `SignedCookieSessionFactory`.
 //! * [`Format::PyramidLegacy`]: Pyramid 1.x's pickle cookies, read by a data-only parser.
+//! * [`Format::Django`]: byte-compatible with Django's `signed_cookies` session backend.
 //!
 //! Each format only turns (state, timestamps) into a value and back, verifying before it parses.
 //! The session rules (timeout, reissue, lifetime) live in the factory and are the same for all.
 
 pub(crate) mod base64url;
 pub(crate) mod compress;
+pub(crate) mod django;
 pub(crate) mod native;
 pub(crate) mod pickle;
 pub(crate) mod pyjson;
@@ -22,6 +24,7 @@ use std::str::FromStr;
 use crate::error::{ConfigError, DecodeError, EncodeError};
 use crate::keys::{KeyRing, Salt};
 use crate::state::SessionState;
+use django::DjangoHash;
 
 /// Which wire format a factory reads and writes.
 ///
@@ -76,6 +79,9 @@ pub enum Format {
     /// [`DecodeError::Unsupported`](crate::DecodeError::Unsupported)). No salt. See
     /// [`CookieSessionConfig::pyramid_legacy`](crate::CookieSessionConfig::pyramid_legacy).
     PyramidLegacy,
+    /// Django's `signed_cookies` session backend (`django.core.signing`) with the given hash
+    /// (Django's default is SHA-256). See the builder's `.django(hash)` for its defaults.
+    Django(DjangoHash),
 }
 
 /// The shortest secret a non-native format accepts unless the builder opted in with
@@ -121,6 +127,7 @@ impl fmt::Display for Format {
             Self::Encrypted => f.write_str("native encrypted"),
             Self::Pyramid(hash) => write!(f, "pyramid ({hash})"),
             Self::PyramidLegacy => f.write_str("pyramid-legacy (Pyramid 1.x pickle)"),
+            Self::Django(hash) => write!(f, "django ({hash})"),
         }
     }
 }
@@ -309,6 +316,7 @@ impl Codec {
             )?),
             Format::Pyramid(hash) => Box::new(pyramid::PyramidCodec::new(ring, salt, hash)),
             Format::PyramidLegacy => Box::new(pyramid_legacy::PyramidLegacyCodec::new(ring, salt)?),
+            Format::Django(hash) => Box::new(django::DjangoCodec::new(ring, salt, hash)),
         };
         Ok(Self(codec))
     }

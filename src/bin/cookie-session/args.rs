@@ -92,7 +92,8 @@ pub struct CookieOptions {
     /// The salt as hexadecimal bytes.
     #[arg(long = "salt-hex", value_name = "HEX", value_parser = salt_from_hex)]
     salt_hex: Option<Salt>,
-    /// The HMAC hash of --format pyramid [default: sha512].
+    /// The HMAC hash of --format pyramid [default: sha512] or django (sha256 or sha1) [default:
+    /// sha256].
     #[arg(long, value_enum, value_name = "HASH", ignore_case = true)]
     hash: Option<HashArg>,
     /// The native format's encrypted suite (needs the `encryption` feature).

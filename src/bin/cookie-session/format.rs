@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use clap::ValueEnum;
-use cookie_session::{CookieSessionFactory, Format, KeyRing, PyramidHash, Salt, Secret};
+use cookie_session::{
+    CookieSessionFactory, DjangoHash, Format, KeyRing, PyramidHash, Salt, Secret,
+};
 
 use crate::failure::Failure;
 
@@ -17,7 +19,7 @@ pub enum FormatArg {
     Pyramid,
     /// Flask 3.x (not yet supported).
     Flask,
-    /// Django's signed_cookies backend (not yet supported).
+    /// Django 4.1+/5.x signed_cookies session backend (django.core.signing, compress=True).
     Django,
     /// Pyramid 1.x UnencryptedCookieSessionFactoryConfig (HMAC-SHA1 hex, base64 pickle; no salt).
     PyramidLegacy,
@@ -131,7 +133,22 @@ pub fn factory_for(
             // The preset sets Pyramid 1.x's reissue_time of 0; not a concern of one command.
             builder.pyramid_legacy().reissue_time(None::<Duration>)
         }
-        FormatArg::Flask | FormatArg::Django => {
+        FormatArg::Django => {
+            if options.encrypt {
+                return Err(refuse("--encrypt"));
+            }
+            // Django's defaults: salt, cookie name, timeout (SESSION_COOKIE_AGE).
+            builder.django(match options.hash {
+                None | Some(HashArg::Sha256) => DjangoHash::Sha256,
+                Some(HashArg::Sha1) => DjangoHash::Sha1,
+                Some(_) => {
+                    return Err(Failure::Usage(
+                        "--format django takes --hash sha256 (the default) or sha1".into(),
+                    ));
+                }
+            })
+        }
+        FormatArg::Flask => {
             return Err(Failure::Usage(format!(
                 "--format {} is not yet supported by this version",
                 format.name()

@@ -3,12 +3,14 @@
 //! * [`Format::Signed`]: the native envelope, HMAC-SHA256 (the default).
 //! * `Format::Encrypted` (feature `encryption`): the native envelope, XChaCha20-Poly1305.
 //! * [`Format::Pyramid`]: byte-compatible with Pyramid's `SignedCookieSessionFactory`.
+//! * [`Format::Flask`]: Flask 3.x's session cookie (itsdangerous `URLSafeTimedSerializer`).
 //!
 //! Each format only turns (state, timestamps) into a value and back, verifying before it parses.
 //! The session rules (timeout, reissue, lifetime) live in the factory and are the same for all.
 
 pub(crate) mod base64url;
 pub(crate) mod compress;
+pub(crate) mod flask;
 pub(crate) mod native;
 pub(crate) mod pyjson;
 pub(crate) mod pyramid;
@@ -67,6 +69,16 @@ pub enum Format {
     /// Pyramid's `SignedCookieSessionFactory` format with the given HMAC hash
     /// (Pyramid's default is SHA-512).
     Pyramid(PyramidHash),
+    /// Flask 3.x's session cookie (`SecureCookieSessionInterface`: itsdangerous
+    /// `URLSafeTimedSerializer`, `hmac` key derivation) with the given HMAC hash (Flask's is
+    /// SHA-1). Set it with [`CookieSessionConfig::flask`](crate::CookieSessionConfig::flask),
+    /// which also sets Flask's defaults.
+    ///
+    /// ```
+    /// use cookie_session::{Format, PyramidHash};
+    /// assert_eq!(Format::Flask(PyramidHash::Sha1).to_string(), "flask (sha1)");
+    /// ```
+    Flask(PyramidHash),
 }
 
 impl fmt::Display for Format {
@@ -76,6 +88,7 @@ impl fmt::Display for Format {
             #[cfg(feature = "encryption")]
             Self::Encrypted => f.write_str("native encrypted"),
             Self::Pyramid(hash) => write!(f, "pyramid ({hash})"),
+            Self::Flask(hash) => write!(f, "flask ({hash})"),
         }
     }
 }
@@ -262,6 +275,7 @@ impl Codec {
                 native::Suite::Encrypted,
             )?),
             Format::Pyramid(hash) => Box::new(pyramid::PyramidCodec::new(ring, salt, hash)),
+            Format::Flask(hash) => Box::new(flask::FlaskCodec::new(ring, salt, hash)),
         };
         Ok(Self(codec))
     }

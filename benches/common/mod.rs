@@ -14,6 +14,7 @@ use cookie_session::{
 };
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Map, Value, json};
+use sha1::Sha1;
 use sha2::{Sha256, Sha512};
 
 /// The fixed "now" of every benchmark: cookies are issued and read at the same second, so no
@@ -28,6 +29,8 @@ pub fn now() -> UnixTime {
 pub const MASTER: [u8; 64] = [0x5a; 64];
 /// The Pyramid secret (text, as Pyramid applications configure it).
 pub const PYRAMID_SECRET: &str = "a Pyramid secret of sixty-four characters for the benchmark run";
+/// The Flask `SECRET_KEY` (text, as Flask applications configure it).
+pub const FLASK_SECRET: &str = "a Flask SECRET_KEY of forty-four characters!";
 
 /// A typical logged-in session, about 150 bytes of JSON: a user id, a name, two roles and a
 /// CSRF token (40 lowercase hex characters, as `Session::new_csrf_token` makes them).
@@ -102,6 +105,7 @@ pub enum Wire {
     #[cfg(feature = "encryption")]
     Encrypted,
     Pyramid,
+    Flask,
 }
 
 impl Wire {
@@ -110,6 +114,7 @@ impl Wire {
         #[cfg(feature = "encryption")]
         Wire::Encrypted,
         Wire::Pyramid,
+        Wire::Flask,
     ];
 
     pub fn name(self) -> &'static str {
@@ -118,7 +123,14 @@ impl Wire {
             #[cfg(feature = "encryption")]
             Self::Encrypted => "encrypted",
             Self::Pyramid => "pyramid",
+            Self::Flask => "flask",
         }
+    }
+
+    /// Whether the `cookie` crate's jar is this format's peer (the native formats only: the
+    /// Python formats' peers are the Python frameworks themselves).
+    pub fn has_jar_peer(self) -> bool {
+        !matches!(self, Self::Pyramid | Self::Flask)
     }
 
     /// A factory with every default except the format, the secret (fixed for repeatability) and
@@ -137,6 +149,10 @@ impl Wire {
                 .build(),
             Self::Pyramid => CookieSessionFactory::builder(Secret::from_text(PYRAMID_SECRET))
                 .format(Format::Pyramid(PyramidHash::Sha512))
+                .clock(clock)
+                .build(),
+            Self::Flask => CookieSessionFactory::builder(Secret::from_text(FLASK_SECRET))
+                .flask()
                 .clock(clock)
                 .build(),
         };
@@ -239,7 +255,7 @@ impl Case {
         );
         let sealed = self.floor_finish();
         if self.wire != Wire::Pyramid {
-            assert_eq!(self.floor.open(&sealed).expect("opens"), self.state);
+            assert_eq!(self.floor.open(&sealed).expect("opens"), self.state, "{}", self.id());
         }
     }
 }
@@ -251,10 +267,14 @@ impl Case {
 /// * Pyramid: `b64url(HMAC-SHA512(salt ‖ secret, payload) ‖ payload)`, which *is* Pyramid's
 ///   format, so the floor reads the same cookie ours reads; its writer is `serde_json`'s compact
 ///   one rather than Python's `json.dumps` spelling;
+/// * Flask: `b64url(json) "." b64url(timestamp) "." b64url(HMAC-SHA1(derived key, ...))` with
+///   the derived key computed once, `serde_json`'s unsorted compact JSON and never compressed,
+///   so the floor of the large session skips the zlib work Flask's format requires;
 /// * encrypted: `b64url(nonce(24) ‖ XChaCha20-Poly1305(json) ‖ tag(16))`, no associated data.
 pub enum Floor {
     Signed(Hmac<Sha256>),
     Pyramid(Hmac<Sha512>),
+    Flask(Hmac<Sha1>),
     #[cfg(feature = "encryption")]
     Encrypted(chacha20poly1305::XChaCha20Poly1305),
 }
@@ -272,6 +292,13 @@ impl Floor {
                 let key = [b"pyramid.session.".as_slice(), PYRAMID_SECRET.as_bytes()].concat();
                 Self::Pyramid(Hmac::<Sha512>::new_from_slice(&key).expect("any key length"))
             }
+            Wire::Flask => {
+                let mut derive =
+                    Hmac::<Sha1>::new_from_slice(FLASK_SECRET.as_bytes()).expect("any key length");
+                derive.update(b"cookie-session");
+                let key = derive.finalize().into_bytes();
+                Self::Flask(Hmac::<Sha1>::new_from_slice(&key).expect("any key length"))
+            }
             #[cfg(feature = "encryption")]
             Wire::Encrypted => Self::Encrypted(
                 <chacha20poly1305::XChaCha20Poly1305 as chacha20poly1305::KeyInit>::new_from_slice(
@@ -284,6 +311,15 @@ impl Floor {
 
     /// Decode, verify (or decrypt), parse. `None` for a cookie that does not verify.
     pub fn open(&self, value: &str) -> Option<Map<String, Value>> {
+        if let Self::Flask(keyed) = self {
+            let (signed, signature) = value.rsplit_once('.')?;
+            let (payload, _timestamp) = signed.rsplit_once('.')?;
+            let mut mac = keyed.clone();
+            mac.update(signed.as_bytes());
+            mac.verify_slice(&URL_SAFE_NO_PAD.decode(signature).ok()?)
+                .ok()?;
+            return serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok();
+        }
         let raw = URL_SAFE_NO_PAD.decode(value).ok()?;
         match self {
             Self::Signed(keyed) => {
@@ -306,6 +342,7 @@ impl Floor {
                     serde_json::from_slice(payload).ok()?;
                 Some(state)
             }
+            Self::Flask(_) => unreachable!("a Flask cookie is not one base64url field"),
             #[cfg(feature = "encryption")]
             Self::Encrypted(aead) => {
                 use chacha20poly1305::{AeadInOut, Tag, XNonce};
@@ -340,6 +377,18 @@ impl Floor {
                 let mut raw = mac.finalize().into_bytes().to_vec();
                 raw.extend_from_slice(&payload);
                 URL_SAFE_NO_PAD.encode(&raw)
+            }
+            Self::Flask(keyed) => {
+                let json = serde_json::to_vec(state).expect("a map serializes");
+                let stamp = u32::try_from(NOW_SECS).expect("before 2106").to_be_bytes();
+                let mut out = URL_SAFE_NO_PAD.encode(&json);
+                out.push('.');
+                out.push_str(&URL_SAFE_NO_PAD.encode(stamp));
+                let mut mac = keyed.clone();
+                mac.update(out.as_bytes());
+                out.push('.');
+                out.push_str(&URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()));
+                out
             }
             #[cfg(feature = "encryption")]
             Self::Encrypted(aead) => {

@@ -197,8 +197,10 @@ impl CookieSessionConfig {
     /// * `reissue_time` one day (a choice, see below);
     /// * `max_lifetime` none (Flask has no absolute cap).
     ///
-    /// To use another hash (a subclassed `digest_method`), follow with
-    /// `.format(Format::Flask(hash))`. Cookie attributes keep this crate's safe defaults
+    /// The state is Flask's tagged JSON as stored (`{" t": [...]}` for a tuple, and so on; see
+    /// [`flask`](crate::flask) for typed helpers). To use another hash (a subclassed
+    /// `digest_method`), follow with `.format(Format::Flask(hash))`. A `timeout` of a day or
+    /// less needs a shorter `reissue_time` too. Cookie attributes keep this crate's safe defaults
     /// (`Secure`, `HttpOnly`, `SameSite=Lax`, no `Max-Age`); Flask's are `HttpOnly` only.
     ///
     /// # What the session rules mean for a Flask cookie

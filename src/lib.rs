@@ -160,6 +160,7 @@ pub use config::{
 pub use error::{ConfigError, DecodeError, EncodeError};
 pub use factory::{CookieSessionFactory, KeyFileWatcher, RotationStats, VerifiedCookie};
 pub use format::flask::DEFAULT_FLASK_SALT;
+pub use format::flask::tags as flask;
 pub use format::native::MIN_SECRET_LEN;
 pub use format::pyramid::DEFAULT_PYRAMID_SALT;
 pub use format::{Format, PyramidHash, UnknownHash};

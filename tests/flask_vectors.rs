@@ -245,3 +245,26 @@ fn a_case_one_second_early_or_a_second_past_max_age_is_refused() {
         );
     }
 }
+
+#[test]
+fn the_tag_helpers_read_and_write_what_flask_stored() {
+    use cookie_session::flask;
+    let case = cases()
+        .into_iter()
+        .find(|case| name(case) == "flask-visible-flash")
+        .expect("the flash case");
+    let factory = factory_for(&case);
+    let signed_at = secs(&case["signed_at"]);
+    let verified = factory
+        .verify(case["cookie"].as_str().unwrap(), signed_at)
+        .unwrap();
+    let message = &verified.state["_flashes"][0];
+    let items = flask::as_tuple(message).expect("a tuple");
+    assert_eq!(items, ["info", "Welcome back"]);
+    // Built with the helper, the same session is the same cookie, byte for byte.
+    let mut state = Map::new();
+    let flashes = vec![flask::tuple(["info".into(), "Welcome back".into()])];
+    state.insert("_flashes".into(), Value::Array(flashes));
+    let written = factory.encode_value(&state, signed_at, signed_at).unwrap();
+    assert_eq!(written, case["cookie"].as_str().unwrap());
+}

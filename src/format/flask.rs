@@ -22,6 +22,8 @@
 //! bytes or longer than eight bytes, a zero timestamp (an empty field), a state that is not an
 //! object. Refusing them costs no interoperability and leaves one spelling per cookie.
 
+pub mod tags;
+
 use serde_json::{Map, Value};
 
 use super::pyjson::{self, PyJsonStyle};

@@ -9,7 +9,7 @@ use crate::error::ConfigError;
 use crate::factory::CookieSessionFactory;
 use crate::format::{Format, PyramidHash};
 use crate::header::{is_valid_attribute, is_valid_cookie_name};
-use crate::keys::{KeyRing, Salt};
+use crate::keys::{KeyRing, Salt, check_secret_len};
 use crate::time::{Clock, SystemClock};
 
 /// The hook called when a cookie verifies under a verify-only key, with that key's index.
@@ -112,9 +112,11 @@ pub struct CookieSessionConfig {
     pub(crate) max_lifetime: Option<Duration>,
     pub(crate) max_clock_skew: Duration,
     pub(crate) set_on_error: bool,
+    pub(crate) cache_headers: bool,
     pub(crate) size_limit: usize,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) on_fallback_key: Option<FallbackKeyHook>,
+    pub(crate) allow_short_secret: bool,
 }
 
 impl std::fmt::Debug for CookieSessionConfig {
@@ -135,11 +137,13 @@ impl std::fmt::Debug for CookieSessionConfig {
             .field("max_lifetime", &self.max_lifetime)
             .field("max_clock_skew", &self.max_clock_skew)
             .field("set_on_error", &self.set_on_error)
+            .field("cache_headers", &self.cache_headers)
             .field("size_limit", &self.size_limit)
             .field(
                 "on_fallback_key",
                 &self.on_fallback_key.as_ref().map(|_| "<hook>"),
             )
+            .field("allow_short_secret", &self.allow_short_secret)
             .finish_non_exhaustive()
     }
 }
@@ -162,9 +166,11 @@ impl CookieSessionConfig {
             max_lifetime: None,
             max_clock_skew: DEFAULT_MAX_CLOCK_SKEW,
             set_on_error: true,
+            cache_headers: true,
             size_limit: DEFAULT_SIZE_LIMIT,
             clock: Arc::new(SystemClock),
             on_fallback_key: None,
+            allow_short_secret: false,
         }
     }
 
@@ -298,8 +304,18 @@ impl CookieSessionConfig {
     /// The cookie's name. Default: `"session"`. The native format binds the name into the
     /// signature, so renaming the cookie ends existing sessions.
     ///
+    /// **Prefer a `__Host-` name** (`"__Host-session"`) for a new deployment. Browsers accept
+    /// such a cookie only from a secure origin, with `Path=/` and without `Domain`, so it is
+    /// bound to exactly one host: a sibling subdomain (`evil.example.com`, a user's page on a
+    /// shared domain) cannot plant, overwrite or shadow it, as it can a plain cookie by setting
+    /// one for `.example.com` (cookie tossing: it plants a session of its own choosing, the
+    /// first step of a session fixation). `__Secure-` only requires `Secure`. Both are checked
+    /// at [`build`](Self::build): a prefixed name with the wrong attributes is a
+    /// [`ConfigError::CookiePrefix`], not a cookie the browser silently drops. Keep a plain
+    /// name only when a Python app that shares the cookie uses it.
+    ///
     /// ```
-    /// use cookie_session::{CookieSessionFactory, DecodeError, Secret, UnixTime};
+    /// use cookie_session::{ConfigError, CookieSessionFactory, DecodeError, Secret, UnixTime};
     /// let secret = Secret::generate();
     /// let sid = CookieSessionFactory::builder(secret.clone()).cookie_name("sid").build()?;
     /// let now = UnixTime::from_secs(1_700_000_000);
@@ -309,8 +325,19 @@ impl CookieSessionConfig {
     /// assert!(cookie.as_str().starts_with("sid="));
     ///
     /// // The same secret under the default name does not accept it.
-    /// let renamed = CookieSessionFactory::new(secret)?;
+    /// let renamed = CookieSessionFactory::new(secret.clone())?;
     /// assert_eq!(renamed.verify(cookie.value(), now).unwrap_err(), DecodeError::BadSignature);
+    ///
+    /// // `__Host-` needs Secure, Path=/ and no Domain (the defaults give the first two).
+    /// CookieSessionFactory::builder(secret.clone()).cookie_name("__Host-session").build()?;
+    /// let shared = CookieSessionFactory::builder(secret)
+    ///     .cookie_name("__Host-session")
+    ///     .domain("example.com".to_owned())
+    ///     .build();
+    /// assert_eq!(
+    ///     shared.unwrap_err(),
+    ///     ConfigError::CookiePrefix { prefix: "__Host-", requirement: "no Domain" }
+    /// );
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
@@ -462,6 +489,11 @@ impl CookieSessionConfig {
     /// `set_on_exception`). Default: `true`, as Pyramid. With `false`, what a failed request
     /// changed in the session is dropped and the browser keeps its previous cookie.
     ///
+    /// The default stays `true` because a 5xx the handler returned is an answer it chose, after
+    /// changes it may mean to keep (a failed-attempt counter, a flash message). The half-done
+    /// case, a handler that panicked, never writes the session whatever this says (see the
+    /// [adapter contract](crate::LazySession#the-adapter-contract)).
+    ///
     /// ```
     /// use cookie_session::{CookieSessionFactory, Secret, UnixTime};
     /// let now = UnixTime::from_secs(1_700_000_000);
@@ -477,6 +509,24 @@ impl CookieSessionConfig {
     /// ```
     pub fn set_on_error(mut self, set_on_error: bool) -> Self {
         self.set_on_error = set_on_error;
+        self
+    }
+
+    /// Whether the adapters add cache headers: `Vary: Cookie` on a response whose session was
+    /// used, and `Cache-Control: private` on one that carries the session's `Set-Cookie` unless
+    /// the handler set its own `Cache-Control`, so that a shared cache never hands one user's
+    /// session to another. Default: `true` (as Django and Flask do).
+    ///
+    /// ```
+    /// use cookie_session::{CookieSessionFactory, Secret};
+    /// let factory = CookieSessionFactory::builder(Secret::generate())
+    ///     .cache_headers(false) // e.g. a cache in front already keys on the cookie
+    ///     .build()?;
+    /// assert!(!factory.cache_headers());
+    /// # Ok::<(), cookie_session::ConfigError>(())
+    /// ```
+    pub fn cache_headers(mut self, cache_headers: bool) -> Self {
+        self.cache_headers = cache_headers;
         self
     }
 
@@ -517,13 +567,14 @@ impl CookieSessionConfig {
     /// let factory = CookieSessionFactory::builder(Secret::generate())
     ///     .clock(clock.clone())
     ///     .build()?;
-    /// let session = LazySession::new(factory.clone(), Vec::new());
+    /// let mut session = factory.load(None, factory.now());
     /// session.insert("user", 7)?;
-    /// let cookie = session.finish(200)?.unwrap();
+    /// let cookie = factory.finish(&session, factory.now())?.unwrap();
     ///
     /// clock.advance(Duration::from_secs(1201)); // past the default idle timeout
-    /// let session = LazySession::new(factory, vec![format!("session={}", cookie.value())]);
-    /// assert_eq!(session.load_error(), Some(DecodeError::Expired));
+    /// let header = format!("session={}", cookie.value());
+    /// let session = LazySession::new(factory, [header.as_bytes()]);
+    /// assert_eq!(session.with(|s| s.load_error()), Some(DecodeError::Expired));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn clock(mut self, clock: impl Clock) -> Self {
@@ -565,6 +616,31 @@ impl CookieSessionConfig {
         self
     }
 
+    /// Lets a format that shares cookies with a Python framework (Pyramid) use a secret shorter
+    /// than 16 bytes, the length of an existing app's secret that cannot be changed yet. Default:
+    /// off, and such a secret is a [`ConfigError::SecretTooShort`] (or, from a key file or
+    /// variable, a [`ConfigError::KeySource`] naming its line) at build and on every reload.
+    /// With it, the factory builds and logs a warning for each short secret: anyone holding one
+    /// cookie can brute-force a short secret offline and then forge any session. The native
+    /// formats keep their 32-byte floor whatever this says
+    /// ([`Format::min_secret_len`](crate::Format::min_secret_len)).
+    ///
+    /// ```
+    /// use cookie_session::{ConfigError, CookieSessionFactory, PyramidHash, Secret};
+    /// let legacy = || CookieSessionFactory::builder(Secret::from_text("seekrit"));
+    /// let refused = legacy().pyramid(PyramidHash::Sha512).build().unwrap_err();
+    /// assert_eq!(refused, ConfigError::SecretTooShort { index: 0, len: 7, min: 16 });
+    ///
+    /// legacy().pyramid(PyramidHash::Sha512).allow_short_secret().build()?;
+    /// // The native format never accepts it.
+    /// assert!(legacy().allow_short_secret().build().is_err());
+    /// # Ok::<(), ConfigError>(())
+    /// ```
+    pub fn allow_short_secret(mut self) -> Self {
+        self.allow_short_secret = true;
+        self
+    }
+
     /// Checks the configuration, derives the keys and builds the factory.
     ///
     /// # Errors
@@ -581,6 +657,8 @@ impl CookieSessionConfig {
         if self.same_site == Some(SameSite::None) && !self.secure {
             return Err(ConfigError::SameSiteNoneWithoutSecure);
         }
+        check_cookie_prefix(&self)?;
+        check_secret_len(self.format, &self.keys, self.allow_short_secret)?;
         // A zero timeout with a zero reissue time is Pyramid's "expire on the next second" and
         // is allowed; any other reissue time at or above the timeout would expire read-only
         // sessions while they are in use.
@@ -601,6 +679,35 @@ impl CookieSessionConfig {
         }
         CookieSessionFactory::from_config(self)
     }
+}
+
+/// Browsers drop a `__Secure-` cookie without `Secure`, and a `__Host-` cookie without `Secure`,
+/// without `Path=/` or with a `Domain`; they match the prefixes in any letter case.
+fn check_cookie_prefix(config: &CookieSessionConfig) -> Result<(), ConfigError> {
+    let name = config.cookie_name.as_bytes();
+    let has_prefix = |prefix: &str| {
+        name.len() >= prefix.len() && name[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+    };
+    let (prefix, host_only) = if has_prefix("__Host-") {
+        ("__Host-", true)
+    } else if has_prefix("__Secure-") {
+        ("__Secure-", false)
+    } else {
+        return Ok(());
+    };
+    let missing = if !config.secure {
+        "Secure"
+    } else if host_only && config.path.as_deref() != Some("/") {
+        "Path=/"
+    } else if host_only && config.domain.is_some() {
+        "no Domain"
+    } else {
+        return Ok(());
+    };
+    Err(ConfigError::CookiePrefix {
+        prefix,
+        requirement: missing,
+    })
 }
 
 /// The cookie attributes after the value, rendered once with the `cookie` crate.

@@ -12,9 +12,11 @@
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// A master secret is too short for the native format, which derives its keys with HKDF and
-    /// needs at least 32 bytes of key material.
-    #[error("secret #{index} is {len} bytes long; the native format needs at least {min} bytes")]
+    /// A master secret is shorter than its format's floor
+    /// ([`Format::min_secret_len`](crate::Format::min_secret_len)): 32 bytes for the native
+    /// formats, which derive their keys with HKDF; 16 for the formats shared with a Python
+    /// framework unless the builder allowed short secrets.
+    #[error("secret #{index} is {len} bytes long; the format needs at least {min} bytes")]
     SecretTooShort {
         /// Position of the secret in the key ring (0 = primary).
         index: usize,
@@ -75,6 +77,16 @@ pub enum ConfigError {
     InvalidAttribute {
         /// Which attribute (`path` or `domain`).
         attribute: &'static str,
+    },
+    /// The cookie name starts with `__Secure-` or `__Host-` (in any letter case), and the
+    /// attributes lack what browsers require for that prefix: `Secure` for both, and for
+    /// `__Host-` also `Path=/` and no `Domain`. A browser silently drops such a cookie.
+    #[error("a cookie named {prefix}… needs {requirement}")]
+    CookiePrefix {
+        /// The prefix, as the specification spells it (`__Secure-` or `__Host-`).
+        prefix: &'static str,
+        /// The missing attribute: `Secure`, `Path=/` or `no Domain`.
+        requirement: &'static str,
     },
     /// `SameSite=None` is only accepted by browsers together with `Secure`.
     #[error("SameSite=None requires the Secure attribute")]

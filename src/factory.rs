@@ -23,8 +23,11 @@ use crate::config::{CookieSessionConfig, FallbackKeyHook, render_attributes};
 use crate::error::{ConfigError, DecodeError, EncodeError};
 use crate::format::{Codec, Decoded, Format, FutureStamps, Stamp};
 use crate::header::{MAX_CANDIDATES, SetCookie, cookie_values};
-use crate::keys::{KeyRing, Salt, parse_key_file, read_key_file};
+use crate::keys::{
+    KeyFingerprint, KeyRing, KeyStamp, Salt, check_secret_len, parse_key_file, read_key_file,
+};
 use crate::session::{Origin, Session, WriteReason};
+use crate::state::SessionState;
 use crate::time::{Clock, UnixTime};
 
 /// Creates sessions from cookies and cookies from sessions. Cheap to clone (one `Arc`), shared
@@ -61,8 +64,9 @@ pub struct CookieSessionFactory {
 }
 
 struct Inner {
-    codec: ArcSwap<Codec>,
+    keys: ArcSwap<Keys>,
     format: Format,
+    allow_short_secret: bool,
     salt: Option<Salt>,
     cookie_name: String,
     attributes: String,
@@ -71,11 +75,52 @@ struct Inner {
     max_lifetime: Option<f64>,
     max_clock_skew: f64,
     set_on_error: bool,
+    cache_headers: bool,
     size_limit: usize,
     clock: Arc<dyn Clock>,
     on_fallback_key: Option<FallbackKeyHook>,
     fallback_verifications: AtomicU64,
     reissued_for_rotation: AtomicU64,
+    /// Successful `replace_keys` calls.
+    replacements: AtomicU64,
+    writes_refused_for_removed_key: AtomicU64,
+}
+
+/// The next ring generation. Unique across all factories of the process, so that equal
+/// generations always mean the same ring, even for a session finished by another factory.
+static NEXT_GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// One key ring as the factory uses it: the codec with its derived keys, its generation, and
+/// the fingerprint of each of its secrets (same order), to recognise a key in a later ring.
+struct Keys {
+    codec: Codec,
+    generation: u64,
+    fingerprints: Vec<KeyFingerprint>,
+}
+
+impl Keys {
+    fn new(codec: Codec, ring: &KeyRing) -> Self {
+        Self {
+            codec,
+            generation: NEXT_GENERATION.fetch_add(1, Ordering::Relaxed),
+            fingerprints: ring.secrets().iter().map(|s| s.fingerprint()).collect(),
+        }
+    }
+
+    /// Which key of this ring (by position) verified a cookie.
+    fn stamp(&self, key_index: usize) -> Option<KeyStamp> {
+        self.fingerprints
+            .get(key_index)
+            .map(|&fingerprint| KeyStamp {
+                generation: self.generation,
+                fingerprint,
+            })
+    }
+
+    /// Whether the key of `stamp` is in this ring, as primary or verify-only.
+    fn holds(&self, stamp: KeyStamp) -> bool {
+        stamp.generation == self.generation || self.fingerprints.contains(&stamp.fingerprint)
+    }
 }
 
 impl std::fmt::Debug for CookieSessionFactory {
@@ -133,6 +178,13 @@ pub struct RotationStats {
     /// configured suite (signed or encrypted). Sessions that changed are written anyway, under
     /// the primary key, and are not counted here.
     pub reissued_for_rotation: u64,
+    /// Key rings swapped in by [`replace_keys`](CookieSessionFactory::replace_keys) and the
+    /// reloads (failed reloads are not counted): confirms that a rotation reached this process.
+    pub key_ring_replacements: u64,
+    /// Sessions that were not written at all because the key that verified their cookie was
+    /// removed from the ring while their request ran (see
+    /// [`replace_keys`](CookieSessionFactory::replace_keys)).
+    pub writes_refused_for_removed_key: u64,
 }
 
 /// A background thread that reloads a factory's key ring when its key file changes, from
@@ -209,6 +261,7 @@ impl CookieSessionFactory {
         Self::builder(keys).build()
     }
 
+    /// Called by [`CookieSessionConfig::build`], which has already checked the secrets' length.
     pub(crate) fn from_config(config: CookieSessionConfig) -> Result<Self, ConfigError> {
         let codec = Codec::build(
             config.format,
@@ -220,8 +273,9 @@ impl CookieSessionFactory {
         let secs = |d: std::time::Duration| d.as_secs_f64();
         Ok(Self {
             inner: Arc::new(Inner {
-                codec: ArcSwap::from_pointee(codec),
+                keys: ArcSwap::from_pointee(Keys::new(codec, &config.keys)),
                 format: config.format,
+                allow_short_secret: config.allow_short_secret,
                 salt: config.salt,
                 cookie_name: config.cookie_name,
                 attributes,
@@ -230,11 +284,14 @@ impl CookieSessionFactory {
                 max_lifetime: config.max_lifetime.map(secs),
                 max_clock_skew: secs(config.max_clock_skew),
                 set_on_error: config.set_on_error,
+                cache_headers: config.cache_headers,
                 size_limit: config.size_limit,
                 clock: config.clock,
                 on_fallback_key: config.on_fallback_key,
                 fallback_verifications: AtomicU64::new(0),
                 reissued_for_rotation: AtomicU64::new(0),
+                replacements: AtomicU64::new(0),
+                writes_refused_for_removed_key: AtomicU64::new(0),
             }),
         })
     }
@@ -263,11 +320,35 @@ impl CookieSessionFactory {
         self.inner.set_on_error
     }
 
-    /// Swaps in a new key ring without a restart: requests already running finish with the old
-    /// keys, later ones use the new. On error the old ring stays in use.
+    /// Whether the adapters add `Vary: Cookie` and `Cache-Control: private` (see
+    /// [`CookieSessionConfig::cache_headers`](crate::CookieSessionConfig::cache_headers)).
+    #[must_use]
+    pub fn cache_headers(&self) -> bool {
+        self.inner.cache_headers
+    }
+
+    /// Swaps in a new key ring without a restart; requests that start afterwards load with the
+    /// new ring. On error the old ring stays in use.
+    ///
+    /// Requests already running keep the session they loaded, and at
+    /// [`finish`](Self::finish) it is written with the ring current *then*, under its primary
+    /// key, but only if the key that verified the request's cookie is still in that ring (as
+    /// primary or verify-only). If that key was removed meanwhile, nothing is written: no
+    /// `Set-Cookie` (the response goes out without one), a `tracing` warning, and the
+    /// [`RotationStats::writes_refused_for_removed_key`] counter. So a removed key (a
+    /// compromised one) stops working at once, also for a forged cookie held open in a slow
+    /// request: its session is never re-signed under the new primary. The browser keeps its
+    /// old cookie, which the new ring refuses (`unknown_key`), and its next request starts a
+    /// new session. An invalidating cookie is not sent instead, because it could overwrite a
+    /// newer, valid cookie that a concurrent request of the same user has just set.
+    /// A key that is only demoted to verify-only keeps working, and its sessions are re-issued
+    /// under the new primary as usual. Sessions without a cookie are written under the new
+    /// primary.
     ///
     /// # Errors
-    /// Whatever building the keys for this format reports (e.g. a short secret).
+    /// Whatever building the keys for this format reports, e.g. a secret shorter than the
+    /// format's floor ([`Format::min_secret_len`], with the builder's
+    /// [`allow_short_secret`](CookieSessionConfig::allow_short_secret)).
     ///
     /// ```
     /// use cookie_session::{CookieSessionFactory, KeyRing, Secret, UnixTime};
@@ -283,26 +364,43 @@ impl CookieSessionFactory {
     /// let session = factory.load(Some(cookie.value()), now);
     /// assert_eq!(session.key_index(), Some(1));
     /// assert!(factory.finish(&session, now)?.is_some());
+    ///
+    /// // A request still running under the old key when that key is removed writes nothing.
+    /// let mut running = factory.load(Some(cookie.value()), now);
+    /// running.insert("n", 2)?;
+    /// factory.replace_keys(KeyRing::new(Secret::generate()))?;
+    /// assert!(factory.finish(&running, now)?.is_none());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn replace_keys(&self, keys: KeyRing) -> Result<(), ConfigError> {
         let inner = &self.inner;
+        check_secret_len(inner.format, &keys, inner.allow_short_secret)?;
         let codec = Codec::build(inner.format, &keys, inner.salt.as_ref(), &inner.cookie_name)?;
-        inner.codec.store(Arc::new(codec));
+        inner.keys.store(Arc::new(Keys::new(codec, &keys)));
+        inner.replacements.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 
     /// Reads a key file (see [`KeyRing::from_file`] for its format) and swaps it in, as
     /// [`replace_keys`](Self::replace_keys) does: for secrets mounted from a secret store and
-    /// rotated under a running service. The minimum secret length is the format's: 32 bytes
-    /// for the native format, none for the Pyramid format.
+    /// rotated under a running service. The minimum secret length is the format's
+    /// ([`Format::min_secret_len`]): 32 bytes for the native formats, 16 for Pyramid's unless the
+    /// builder allowed short secrets.
+    ///
+    /// A file rewritten in place (`cp`, a shell's `>`) can be read while it is being written, so
+    /// a reload only takes a file that looks finished: its **last line ends with a line break**
+    /// (a cut-off line never becomes a secret), and it **reads the same twice**, 50 ms apart
+    /// (a writer still at work is not caught half-way). Otherwise the reload fails and the
+    /// current ring stays. Replacing the file by a rename (what secret stores do) is still the
+    /// safe way to write it; these checks are the safety net. The call blocks for those 50 ms.
     ///
     /// On failure the current ring stays in use, a `tracing` warning says why (never with a
     /// secret), and the error is returned.
     ///
     /// # Errors
     /// [`ConfigError::KeySource`] naming the file (and line) for a file that cannot be read or
-    /// parsed; any error of [`replace_keys`](Self::replace_keys).
+    /// parsed, that changed between the two reads, or whose last line has no line break; any
+    /// error of [`replace_keys`](Self::replace_keys).
     ///
     /// ```
     /// use cookie_session::{CookieSessionFactory, KeyRing, Secret};
@@ -315,13 +413,20 @@ impl CookieSessionFactory {
     ///
     /// std::fs::write(&path, "# half-written\n")?;
     /// assert!(factory.reload_keys_from_file(&path).is_err(), "the previous ring stays");
+    /// // A last line without its line break may be cut off: not loaded.
+    /// std::fs::write(&path, &*new.to_base64url())?;
+    /// assert!(factory.reload_keys_from_file(&path).is_err());
     /// # std::fs::remove_file(&path)?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn reload_keys_from_file(&self, path: impl AsRef<Path>) -> Result<(), ConfigError> {
         let path = path.as_ref();
-        let result =
-            read_key_file(path).and_then(|bytes| self.reload_keys_from_bytes(path, &bytes));
+        let result = read_key_file(path)
+            .and_then(|bytes| {
+                confirm_finished(path, &bytes, || std::thread::sleep(KEY_FILE_SETTLE_TIME))?;
+                Ok(bytes)
+            })
+            .and_then(|bytes| self.reload_keys_from_bytes(path, &bytes));
         if let Err(error) = &result {
             warn_reload_failed(path, error);
         }
@@ -338,10 +443,12 @@ impl CookieSessionFactory {
     }
 
     /// Starts a thread that checks the key file every `interval` and, when its contents changed,
-    /// reloads it as [`reload_keys_from_file`](Self::reload_keys_from_file) does (a bad file
-    /// is reported once and the current ring kept, until the file changes again). The contents
-    /// at start are taken as already loaded. Contents are compared, not modification times, so
-    /// two writes within one second are not missed.
+    /// reloads it as [`reload_keys_from_file`](Self::reload_keys_from_file) does, with the same
+    /// checks that the file is finished (last line ended, the same contents 50 ms later). A file
+    /// still being written is tried again at the next change; a bad file is reported once and
+    /// the current ring kept, until the file changes again. The contents at start are taken as
+    /// already loaded. Contents are compared, not modification times, so two writes within one
+    /// second are not missed.
     ///
     /// The watcher keeps the factory alive; drop it or call [`KeyFileWatcher::stop`] to stop.
     ///
@@ -374,9 +481,22 @@ impl CookieSessionFactory {
                         continue;
                     }
                     seen = current;
-                    let result = bytes.and_then(|b| factory.reload_keys_from_bytes(&path, &b));
-                    if let Err(error) = &result {
-                        warn_reload_failed(&path, error);
+                    let settle = || {
+                        // Woken early only to stop.
+                        let _ = stopped.recv_timeout(KEY_FILE_SETTLE_TIME);
+                    };
+                    let result = bytes.and_then(|b| {
+                        confirm_finished(&path, &b, settle)?;
+                        factory.reload_keys_from_bytes(&path, &b)
+                    });
+                    match &result {
+                        // A writer at work: its next write changes the contents again.
+                        Err(error) if is_still_changing(error) => tracing::debug!(
+                            path = %path.display(),
+                            "key file still being written; reload deferred"
+                        ),
+                        Err(error) => warn_reload_failed(&path, error),
+                        Ok(()) => {}
                     }
                 }
             });
@@ -419,6 +539,11 @@ impl CookieSessionFactory {
         RotationStats {
             fallback_verifications: self.inner.fallback_verifications.load(Ordering::Relaxed),
             reissued_for_rotation: self.inner.reissued_for_rotation.load(Ordering::Relaxed),
+            key_ring_replacements: self.inner.replacements.load(Ordering::Relaxed),
+            writes_refused_for_removed_key: self
+                .inner
+                .writes_refused_for_removed_key
+                .load(Ordering::Relaxed),
         }
     }
 
@@ -447,11 +572,12 @@ impl CookieSessionFactory {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn verify(&self, value: &str, now: UnixTime) -> Result<VerifiedCookie, DecodeError> {
-        let decoded = self.decode_checked(value, now).map_err(|(e, _)| e)?;
+        let keys = self.inner.keys.load();
+        let decoded = self.decode_checked(&keys, value, now).map_err(|(e, _)| e)?;
         Ok(VerifiedCookie {
             created: UnixTime::from_secs_f64(decoded.created).unwrap_or(UnixTime::from_secs(0)),
             accessed: UnixTime::from_secs_f64(decoded.accessed).unwrap_or(UnixTime::from_secs(0)),
-            state: decoded.state,
+            state: decoded.state.to_map(),
             key_index: decoded.key_index,
         })
     }
@@ -460,6 +586,7 @@ impl CookieSessionFactory {
     /// because an expired session keeps its timestamps (as in Pyramid).
     fn decode_checked(
         &self,
+        keys: &Keys,
         value: &str,
         now: UnixTime,
     ) -> Result<Decoded, (DecodeError, Option<Box<Decoded>>)> {
@@ -473,7 +600,7 @@ impl CookieSessionFactory {
                 None,
             ));
         }
-        let codec = inner.codec.load();
+        let codec = &keys.codec;
         let decoded = codec.decode(value).map_err(|e| (e, None))?;
         let rules = codec.clock_rules();
         let now = if rules.whole_second_now {
@@ -595,7 +722,8 @@ impl CookieSessionFactory {
     /// A session from one cookie value, or why there is none. An expired cookie still makes a
     /// session: empty, not new, with the old timestamps (Pyramid's rule).
     fn load_value(&self, value: &str, now: UnixTime) -> Result<Session, DecodeError> {
-        let (decoded, load_error) = match self.decode_checked(value, now) {
+        let keys = self.inner.keys.load();
+        let (decoded, load_error) = match self.decode_checked(&keys, value, now) {
             Ok(decoded) => (decoded, None),
             Err((DecodeError::Expired, Some(decoded))) => {
                 let mut decoded = *decoded;
@@ -633,6 +761,8 @@ impl CookieSessionFactory {
             is_new: false,
             load_error,
             key_index: Some(decoded.key_index),
+            verified_by: keys.stamp(decoded.key_index),
+            loaded_at: now.as_secs_f64(),
             rotate,
         }))
     }
@@ -640,12 +770,14 @@ impl CookieSessionFactory {
     fn new_session(&self, now: UnixTime, load_error: Option<DecodeError>) -> Session {
         let now_secs = now.as_secs_f64();
         Session::from_origin(Origin {
-            state: Map::new(),
+            state: SessionState::new(),
             created: now_secs,
             renewed: now_secs,
             is_new: true,
             load_error,
             key_index: None,
+            verified_by: None,
+            loaded_at: now_secs,
             reissue_due: self.reissue_due(now_secs, now),
             rotate: false,
         })
@@ -662,7 +794,9 @@ impl CookieSessionFactory {
     ///
     /// A cookie is written when the session changed, when it verified under a verify-only key
     /// (rotation), or when it was read after `reissue_time`. Otherwise `Ok(None)`: an untouched
-    /// session costs nothing.
+    /// session costs nothing. Also `Ok(None)`, with a warning, when the key that verified the
+    /// request's cookie was removed from the ring while the request ran
+    /// ([`replace_keys`](Self::replace_keys) says why).
     ///
     /// ```
     /// use std::time::Duration;
@@ -696,15 +830,29 @@ impl CookieSessionFactory {
         let Some(reason) = session.write_reason() else {
             return Ok(None);
         };
+        let inner = &self.inner;
+        let keys = inner.keys.load();
+        if let Some(stamp) = session.verified_by()
+            && !keys.holds(stamp)
+        {
+            inner
+                .writes_refused_for_removed_key
+                .fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(
+                loaded_under_generation = stamp.generation,
+                current_generation = keys.generation,
+                "the key that verified this session's cookie was removed from the key ring \
+                 during the request; the session is not written"
+            );
+            return Ok(None);
+        }
         let accessed = if session.was_accessed() {
             Stamp::Whole(now.whole_secs())
         } else {
             Stamp::Exact(session.renewed_secs())
         };
-        let inner = &self.inner;
-        let value = inner
+        let value = keys
             .codec
-            .load()
             .encode(session.state_unaccessed(), session.created_secs(), accessed)
             .inspect_err(|error| tracing::error!(%error, "session cookie could not be written"))?;
         let set_cookie = SetCookie::new(&inner.cookie_name, &value, &inner.attributes);
@@ -785,8 +933,8 @@ impl CookieSessionFactory {
         accessed: UnixTime,
     ) -> Result<String, EncodeError> {
         let inner = &self.inner;
-        let value = inner.codec.load().encode(
-            state,
+        let value = inner.keys.load().codec.encode(
+            &SessionState::from(state.clone()),
             created.as_secs_f64(),
             Stamp::Whole(accessed.whole_secs()),
         )?;
@@ -811,6 +959,40 @@ fn file_fingerprint(path: &Path) -> Option<[u8; 32]> {
     read_key_file(path).ok().map(|bytes| fingerprint(&bytes))
 }
 
+/// How long a reloaded key file must stay unchanged to be taken as finished.
+const KEY_FILE_SETTLE_TIME: Duration = Duration::from_millis(50);
+
+/// The problem reported for a key file that changed between two reads.
+const STILL_CHANGING: &str =
+    "the file changed while it was read (still being written?); the current keys stay";
+
+/// Checks that a key file whose contents are `first` looks finished: the last line ends with a
+/// line break, and after `wait` the file still holds exactly `first`.
+fn confirm_finished(path: &Path, first: &[u8], wait: impl FnOnce()) -> Result<(), ConfigError> {
+    let problem = |problem: &str| ConfigError::KeySource {
+        source_name: path.display().to_string(),
+        problem: problem.to_owned(),
+    };
+    wait();
+    let second = read_key_file(path)?;
+    // Not secret-dependent timing that anyone outside can observe: both are our own reads.
+    if *second != *first {
+        return Err(problem(STILL_CHANGING));
+    }
+    // Checked once the file is still, so that a writer at work is not reported as an error.
+    if first.last().is_some_and(|&last| last != b'\n') {
+        return Err(problem(
+            "the last line has no line break, so it may be cut off (half written?); end every \
+             line with one; the current keys stay",
+        ));
+    }
+    Ok(())
+}
+
+fn is_still_changing(error: &ConfigError) -> bool {
+    matches!(error, ConfigError::KeySource { problem, .. } if problem == STILL_CHANGING)
+}
+
 /// The one warning for a failed reload. `ConfigError`s never contain a secret.
 fn warn_reload_failed(path: &Path, error: &ConfigError) {
     tracing::warn!(
@@ -818,4 +1000,69 @@ fn warn_reload_failed(path: &Path, error: &ConfigError) {
         %error,
         "key ring reload failed; keeping the current keys"
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A key file in a fresh directory, removed on drop.
+    struct TempFile(PathBuf);
+
+    impl TempFile {
+        fn new(name: &str, contents: &[u8]) -> Self {
+            let dir = std::env::temp_dir().join(format!(
+                "cookie-session-factory-{}-{name}",
+                std::process::id()
+            ));
+            std::fs::create_dir_all(&dir).unwrap();
+            let path = dir.join("keys.txt");
+            std::fs::write(&path, contents).unwrap();
+            Self(path)
+        }
+    }
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(self.0.parent().unwrap());
+        }
+    }
+
+    fn problem(result: Result<(), ConfigError>) -> String {
+        match result {
+            Err(ConfigError::KeySource { problem, .. }) => problem,
+            other => panic!("expected a KeySource error, got {other:?}"),
+        }
+    }
+
+    const FULL: &[u8] = b"a complete secret line, thirty-two bytes or more\n";
+
+    #[test]
+    fn a_file_that_changes_between_the_two_reads_is_not_taken() {
+        let file = TempFile::new("changing", &FULL[..20]);
+        // The writer goes on between the reads.
+        let result = confirm_finished(&file.0, &FULL[..20], || {
+            std::fs::write(&file.0, &FULL[..30]).unwrap();
+        });
+        assert_eq!(problem(result), STILL_CHANGING);
+        assert!(is_still_changing(
+            &confirm_finished(&file.0, FULL, || {}).unwrap_err()
+        ));
+    }
+
+    #[test]
+    fn a_still_file_is_taken_only_with_its_last_line_ended() {
+        let file = TempFile::new("still", FULL);
+        assert_eq!(confirm_finished(&file.0, FULL, || {}), Ok(()));
+        let cut = &FULL[..FULL.len() - 1];
+        std::fs::write(&file.0, cut).unwrap();
+        let problem = problem(confirm_finished(&file.0, cut, || {}));
+        assert!(
+            problem.starts_with("the last line has no line break"),
+            "{problem}"
+        );
+        // An empty file is left to the parser ("no secret found").
+        std::fs::write(&file.0, b"").unwrap();
+        assert_eq!(confirm_finished(&file.0, b"", || {}), Ok(()));
+    }
 }

@@ -16,6 +16,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::error::ConfigError;
+use crate::format::Format;
 
 // `KeyRing::from_env`, `from_file` and `parse`: loading a ring for a fleet.
 mod loading;
@@ -34,9 +35,10 @@ pub(crate) enum Origin {
 
 /// A master secret: key material that is zeroized on drop and redacted in `Debug`.
 ///
-/// Any length is accepted here, because the Pyramid format must accept whatever secret an existing
-/// deployment uses; the native format refuses secrets shorter than 32 bytes when the factory is
-/// built ([`ConfigError::SecretTooShort`]).
+/// Any length is accepted here; the format decides when the factory is built (and on every
+/// reload): the native formats refuse secrets shorter than 32 bytes, the Pyramid format those
+/// shorter than 16 unless the builder allows short secrets
+/// ([`Format::min_secret_len`], [`ConfigError::SecretTooShort`]).
 ///
 /// ```
 /// use cookie_session::Secret;
@@ -95,16 +97,18 @@ impl Secret {
                 position: hex.len(),
             });
         }
-        let mut out = Zeroizing::new(Vec::with_capacity(hex.len() / 2));
-        for (i, pair) in hex.chunks_exact(2).enumerate() {
-            let high = hex_digit(pair[0]).ok_or(ConfigError::InvalidHex { position: 2 * i })?;
-            let low = hex_digit(pair[1]).ok_or(ConfigError::InvalidHex {
-                position: 2 * i + 1,
-            })?;
-            out.push(high << 4 | low);
+        // Decoded in place into wiped memory, in constant time; only a failure is searched for
+        // its position.
+        let mut bytes = Zeroizing::new(vec![0u8; hex.len() / 2]);
+        if base16ct::mixed::decode(hex, &mut bytes).is_err() {
+            let position = hex
+                .iter()
+                .position(|c| !c.is_ascii_hexdigit())
+                .unwrap_or(hex.len());
+            return Err(ConfigError::InvalidHex { position });
         }
         Ok(Self {
-            bytes: out,
+            bytes,
             origin: Origin::Bytes,
         })
     }
@@ -191,6 +195,21 @@ impl Secret {
         self.bytes.is_empty()
     }
 
+    /// What identifies this secret across key rings without revealing it: a one-way digest of
+    /// its bytes and of how it was given (text and bytes can mean different keys in the Pyramid
+    /// format). Two secrets with the same fingerprint are the same key.
+    pub(crate) fn fingerprint(&self) -> KeyFingerprint {
+        use sha2::Digest as _;
+        let mut digest = sha2::Sha256::new();
+        digest.update(b"cookie-session/key-fingerprint/v1\0");
+        digest.update([match self.origin {
+            Origin::Text => b't',
+            Origin::Bytes => b'b',
+        }]);
+        digest.update(self.expose());
+        KeyFingerprint(digest.finalize().into())
+    }
+
     pub(crate) fn expose(&self) -> &[u8] {
         &self.bytes
     }
@@ -215,13 +234,57 @@ impl PartialEq for Secret {
 
 impl Eq for Secret {}
 
-fn hex_digit(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
+/// Identifies one secret across key rings (see [`Secret::fingerprint`]); no key material.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KeyFingerprint([u8; 32]);
+
+impl fmt::Debug for KeyFingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KeyFingerprint(..)")
     }
+}
+
+/// Which key verified a session's cookie: the ring generation it was loaded under, and the key
+/// itself, so that `finish` can tell whether that key is still in the ring at the end of the
+/// request (see [`CookieSessionFactory::replace_keys`](crate::CookieSessionFactory::replace_keys)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KeyStamp {
+    pub(crate) generation: u64,
+    pub(crate) fingerprint: KeyFingerprint,
+}
+
+/// The one length check for the secrets of a ring, run when a factory is built and on every
+/// reload, so that each format gets its floor ([`Format::min_secret_len`]) everywhere. A secret
+/// a loader read is named by its place ("keys.txt line 3"), otherwise by its index.
+pub(crate) fn check_secret_len(
+    format: Format,
+    ring: &KeyRing,
+    allow_short: bool,
+) -> Result<(), ConfigError> {
+    let min = format.min_secret_len(allow_short);
+    let default_min = format.min_secret_len(false);
+    for (index, secret) in ring.secrets().iter().enumerate() {
+        let len = secret.len();
+        if len < min {
+            return Err(match ring.place(index) {
+                Some(place) => ConfigError::KeySource {
+                    source_name: place.to_owned(),
+                    problem: format!("too short: {len} bytes, at least {min} are needed"),
+                },
+                None => ConfigError::SecretTooShort { index, len, min },
+            });
+        }
+        if len < default_min {
+            tracing::warn!(
+                index,
+                len,
+                min = default_min,
+                "a secret shorter than the format's floor is accepted because the builder \
+                 allowed short secrets; one cookie is enough to brute-force it offline"
+            );
+        }
+    }
+    Ok(())
 }
 
 /// One primary secret that signs, plus verify-only secrets (newest first) that are still accepted.

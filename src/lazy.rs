@@ -1,52 +1,165 @@
-//! [`LazySession`]: the per-request handle the framework adapters share.
+//! [`LazySession`]: the per-request handle every framework adapter is built on, and the contract
+//! an adapter follows ([`AfterResponse`]).
 //!
-//! It holds the request's `Cookie` header and decodes it on first use, at most once, so a handler
-//! that never touches the session pays nothing for it. After the handler, the adapter calls
-//! [`LazySession::finish`] and appends the `Set-Cookie` it returns. Writing a new adapter for
-//! another framework takes the same three steps.
+//! It holds the request's `Cookie` headers and decodes them on first use, at most once, so a
+//! handler that never touches the session pays nothing for it.
+//!
+//! # The adapter contract
+//!
+//! Every adapter (and one you write for another framework) does the same three things:
+//!
+//! 1. Before the handler: make a [`LazySession`] from the request's `Cookie` header values with
+//!    [`LazySession::new`] and hand clones of it to the handler (request extensions, a local
+//!    cache, ...). Nothing is decoded yet.
+//! 2. Let the handler run. It uses the session through its clone.
+//! 3. After the handler: call [`LazySession::after_response`] with the [`ResponseFacts`] and do
+//!    what the [`AfterResponse`] says: nothing, append the listed headers, or replace the response
+//!    (an opaque 500 by default) because the session could not be written.
+//!
+//! What this gives every adapter alike:
+//!
+//! - **Bad cookies** (malformed, tampered, unknown key, expired) never fail the request: the
+//!   handler sees a new session, and [`Session::load_error`] says why.
+//! - **`Set-Cookie`** is appended (never replacing one the handler set) only when the session
+//!   changed, was re-issued after `reissue_time`, verified under a verify-only key (rotation) or
+//!   was invalidated. An untouched session sends nothing.
+//! - **Error responses** (5xx) carry the cookie only with
+//!   [`set_on_error`](crate::CookieSessionConfig::set_on_error); the status decides, so a handler
+//!   error that became a 500 counts.
+//! - **A panicking handler commits nothing**, whatever `set_on_error` says: a handle dropped while
+//!   its thread unwinds (the handler's own clone, when the framework or a layer catches the
+//!   panic) marks the session abandoned, and it is never written. So does a panic inside
+//!   [`LazySession::with`]. A handler that catches a panic itself while holding the session is
+//!   treated the same way.
+//! - **Caches**: with [`cache_headers`](crate::CookieSessionConfig::cache_headers) on (the
+//!   default), a response whose session was used gets `Vary: Cookie` appended, and one that
+//!   carries the session's `Set-Cookie` gets `Cache-Control: private` unless the handler set its
+//!   own `Cache-Control`, so a shared cache never stores or serves one user's cookie to another.
+//! - **A session too large for a cookie** is never silently dropped: the core logs
+//!   [`EncodeError::TooLarge`] with both sizes and the adapter replaces the response with an
+//!   empty `500 Internal Server Error` without a session cookie; each adapter's
+//!   `on_encode_error` hook chooses another response.
+//! - **The extractor without the middleware** fails with a 500, logged at error level, and never
+//!   panics; the rejection is each adapter's `MissingSessionMiddleware`.
+//! - **Streaming bodies**: headers are decided when the handler returns its response; session
+//!   changes made while a streamed body is produced are not written.
+//! - **One factory**: build the [`CookieSessionFactory`] once and clone it into the
+//!   middleware; a factory per worker built with [`Secret::generate`](crate::Secret::generate)
+//!   would give each worker its own key.
+//! - [`LazySession::with`] holds the session lock while its closure runs: do not use the session
+//!   from inside the closure, and do not hold anything across an `.await` there.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::error::{DecodeError, EncodeError};
+use crate::error::EncodeError;
 use crate::factory::CookieSessionFactory;
 use crate::header::{SetCookie, cookie_values};
 use crate::session::Session;
 
 /// A request's session, decoded lazily. Clones share the same session.
 ///
+/// The shortcuts [`get`](Self::get), [`insert`](Self::insert), [`remove`](Self::remove) and
+/// [`invalidate`](Self::invalidate) cover most handlers; everything else of [`Session`] (flash
+/// messages, CSRF tokens, `is_new`, `load_error`, ...) is one [`with`](Self::with) away.
+///
 /// ```
-/// use cookie_session::{CookieSessionFactory, LazySession, Secret};
+/// use cookie_session::{AfterResponse, CookieSessionFactory, LazySession, ResponseFacts, Secret};
 /// let factory = CookieSessionFactory::new(Secret::generate())?;
+/// let ok = ResponseFacts { status: 200, has_cache_control: false };
 ///
 /// // Request 1: no cookie; the handler writes.
-/// let session = LazySession::new(factory.clone(), Vec::new());
+/// let session = LazySession::new(factory.clone(), []);
 /// session.insert("username", "john")?;
-/// let set_cookie = session.finish(200)?.expect("a changed session sends a cookie");
+/// let AfterResponse::AppendHeaders(headers) = session.after_response(ok) else { panic!() };
+/// let set_cookie = headers.set_cookie().expect("a changed session sends a cookie");
 ///
 /// // Request 2: the browser sends it back; a handler that never looks decodes nothing.
 /// let header = format!("session={}", set_cookie.value());
-/// let untouched = LazySession::new(factory.clone(), vec![header.clone()]);
+/// let untouched = LazySession::new(factory.clone(), [header.as_bytes()]);
 /// assert!(!untouched.is_loaded());
-/// assert!(untouched.finish(200)?.is_none());
+/// assert!(matches!(untouched.after_response(ok), AfterResponse::Unchanged));
 ///
-/// let session = LazySession::new(factory, vec![header]);
+/// let session = LazySession::new(factory, [header.as_bytes()]);
 /// assert_eq!(session.get::<String>("username")?.as_deref(), Some("john"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
 pub struct LazySession {
     factory: CookieSessionFactory,
-    state: Arc<Mutex<State>>,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    /// Set when a handle is dropped while its thread unwinds from a panic: the handler did not
+    /// finish, so whatever it changed may be half done.
+    abandoned_by_panic: AtomicBool,
 }
 
 enum State {
     /// The request's `Cookie` headers as they came: not even parsed until the session is used.
     Pending(Vec<Vec<u8>>),
     Loaded(Session),
+}
+
+/// What an adapter knows about the response when the handler is done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResponseFacts {
+    /// The HTTP status code.
+    pub status: u16,
+    /// Whether the response already has a `Cache-Control` header (the handler's own choice,
+    /// which is never overridden).
+    pub has_cache_control: bool,
+}
+
+/// What an adapter does to the response after the handler: the answer of
+/// [`LazySession::after_response`]. See the [adapter contract](crate::LazySession#the-adapter-contract).
+#[derive(Debug)]
+pub enum AfterResponse {
+    /// Send the response as it is (the session was not used, or must not be written).
+    Unchanged,
+    /// Append these headers to the response, keeping any it has of the same names.
+    AppendHeaders(SessionHeaders),
+    /// The session could not be written (already logged): send another response instead, an
+    /// empty `500 Internal Server Error` unless the user chose one, without a session cookie.
+    /// The handler's response assumed a saved session, so it is discarded.
+    Replace(EncodeError),
+}
+
+/// The headers a used session adds to a response: any of `Set-Cookie`, `Vary: Cookie`,
+/// `Cache-Control: private`. Every value is a valid header value.
+#[derive(Debug)]
+pub struct SessionHeaders {
+    set_cookie: Option<SetCookie>,
+    vary_cookie: bool,
+    cache_control_private: bool,
+}
+
+impl SessionHeaders {
+    /// The session cookie to set, if the session needs one.
+    #[must_use]
+    pub fn set_cookie(&self) -> Option<&SetCookie> {
+        self.set_cookie.as_ref()
+    }
+
+    /// Each header as `(name, value)`, in the order to append them. Names are lowercase, as
+    /// HTTP/2 and the `http` crate spell them.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        let set_cookie = self
+            .set_cookie
+            .as_ref()
+            .map(|cookie| ("set-cookie", cookie.as_str()));
+        let vary = self.vary_cookie.then_some(("vary", "Cookie"));
+        let cache_control = self
+            .cache_control_private
+            .then_some(("cache-control", "private"));
+        set_cookie.into_iter().chain(vary).chain(cache_control)
+    }
 }
 
 impl std::fmt::Debug for LazySession {
@@ -57,21 +170,20 @@ impl std::fmt::Debug for LazySession {
     }
 }
 
-impl LazySession {
-    /// A handle for one request, given the values of its `Cookie` headers.
-    #[must_use]
-    pub fn new(factory: CookieSessionFactory, cookie_headers: Vec<String>) -> Self {
-        let headers = cookie_headers.into_iter().map(String::into_bytes).collect();
-        Self::pending(factory, headers)
-    }
-
-    fn pending(factory: CookieSessionFactory, headers: Vec<Vec<u8>>) -> Self {
-        Self {
-            factory,
-            state: Arc::new(Mutex::new(State::Pending(headers))),
+impl Drop for LazySession {
+    fn drop(&mut self) {
+        // The handler's clones are dropped while a panic unwinds through it (also in an async
+        // handler: a future's locals are dropped as the panic leaves its `poll`), which is the
+        // one signal every framework gives, whether or not it turns the panic into a 500.
+        if std::thread::panicking() {
+            self.shared
+                .abandoned_by_panic
+                .store(true, Ordering::Relaxed);
         }
     }
+}
 
+impl LazySession {
     /// A handle for one request, given the raw bytes of its `Cookie` headers, as framework
     /// header types hold them. The headers are copied as they are and not even parsed until the
     /// session is used; then only this factory's cookies are looked at (at most four), and bytes
@@ -81,30 +193,37 @@ impl LazySession {
     /// # use cookie_session::{CookieSessionFactory, LazySession, Secret};
     /// # let factory = CookieSessionFactory::new(Secret::generate())?;
     /// let headers: [&[u8]; 2] = [b"theme=dark", b"session=garbage; lang=\xff"];
-    /// let session = LazySession::from_cookie_headers(factory, headers);
+    /// let session = LazySession::new(factory, headers);
     /// assert!(!session.is_loaded());
-    /// assert_eq!(session.load_error().unwrap().code(), "malformed");
+    /// assert_eq!(session.with(|s| s.load_error()).unwrap().code(), "malformed");
     /// # Ok::<(), cookie_session::ConfigError>(())
     /// ```
     #[must_use]
-    pub fn from_cookie_headers<'a>(
+    pub fn new<'a>(
         factory: CookieSessionFactory,
         cookie_headers: impl IntoIterator<Item = &'a [u8]>,
     ) -> Self {
         let headers = cookie_headers.into_iter().map(<[u8]>::to_vec).collect();
-        Self::pending(factory, headers)
+        Self {
+            factory,
+            shared: Arc::new(Shared {
+                state: Mutex::new(State::Pending(headers)),
+                abandoned_by_panic: AtomicBool::new(false),
+            }),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic in another handler thread cannot leave a `Session` half-updated in a way that
-        // matters more than losing the request, so a poisoned lock is simply taken over.
-        self.state
+        // A poisoned lock means a handler panicked inside `with`; `after_response` refuses to
+        // write such a session, and reading it is no worse than any other use after a panic.
+        self.shared
+            .state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Runs `f` on the session, decoding the cookie first if this is the first use: for several
-    /// steps under one lock, or for [`Session`] methods this handle does not forward.
+    /// steps under one lock, or for any [`Session`] method without a shortcut here.
     ///
     /// Do not use this handle, or any clone of it, from inside `f`: the lock is held, so the
     /// call would deadlock (or panic). Use the `&mut Session` that `f` is given instead.
@@ -112,7 +231,7 @@ impl LazySession {
     /// ```
     /// # use cookie_session::{CookieSessionFactory, LazySession, Secret};
     /// # let factory = CookieSessionFactory::new(Secret::generate())?;
-    /// let session = LazySession::new(factory, Vec::new());
+    /// let session = LazySession::new(factory, []);
     /// let visits = session.with(|s| -> Result<u32, serde_json::Error> {
     ///     let visits = s.get::<u32>("visits")?.unwrap_or(0) + 1;
     ///     s.insert("visits", visits)?; // not `session.insert(..)`: that would deadlock
@@ -120,6 +239,8 @@ impl LazySession {
     /// })?;
     /// assert_eq!(visits, 1);
     /// assert!(session.with(|s| s.is_new() && s.is_changed()));
+    /// let token = session.with(|s| s.get_csrf_token());
+    /// assert!(session.with(|s| s.check_csrf_token(&token)));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn with<R>(&self, f: impl FnOnce(&mut Session) -> R) -> R {
@@ -146,42 +267,63 @@ impl LazySession {
         matches!(&*self.lock(), State::Loaded(_))
     }
 
-    /// The `Set-Cookie` for a response with HTTP status `status`, if the session needs one.
-    /// Nothing for a session that was never used.
-    ///
-    /// # Errors
-    /// [`EncodeError::TooLarge`] (already logged at error level with both sizes): the adapter
-    /// should answer 500 rather than send a response whose session was silently lost.
-    ///
-    /// A session left behind by a handler that panicked while using it sends nothing.
+    /// What the adapter must do to the response once the handler is done: see the
+    /// [adapter contract](crate::LazySession#the-adapter-contract). Call it once per request.
     ///
     /// ```
-    /// use cookie_session::{CookieSessionFactory, LazySession, Secret};
+    /// use cookie_session::{AfterResponse, CookieSessionFactory, LazySession, ResponseFacts, Secret};
     /// let factory = CookieSessionFactory::builder(Secret::generate())
     ///     .set_on_error(false)
     ///     .build()?;
-    /// let session = LazySession::new(factory, Vec::new());
-    /// assert!(session.finish(200)?.is_none(), "never used: nothing to send");
+    /// let facts = |status| ResponseFacts { status, has_cache_control: false };
+    /// let session = LazySession::new(factory, []);
+    /// assert!(matches!(session.after_response(facts(200)), AfterResponse::Unchanged));
     ///
     /// session.insert("user", 7)?;
-    /// assert!(session.finish(500)?.is_none(), "a 5xx response, with `set_on_error` off");
-    /// assert!(session.finish(200)?.is_some());
+    /// let AfterResponse::AppendHeaders(headers) = session.after_response(facts(500)) else {
+    ///     panic!()
+    /// };
+    /// assert!(headers.set_cookie().is_none(), "a 5xx response, with `set_on_error` off");
+    /// assert_eq!(headers.iter().collect::<Vec<_>>(), [("vary", "Cookie")]);
+    ///
+    /// let AfterResponse::AppendHeaders(headers) = session.after_response(facts(200)) else {
+    ///     panic!()
+    /// };
+    /// let names: Vec<_> = headers.iter().map(|(name, _)| name).collect();
+    /// assert_eq!(names, ["set-cookie", "vary", "cache-control"]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn finish(&self, status: u16) -> Result<Option<SetCookie>, EncodeError> {
-        if self.state.is_poisoned() {
-            // A handler panicked while changing the session: its changes may be half made, so
-            // none of them are sent.
-            tracing::error!("a handler panicked while using the session; no cookie is sent");
-            return Ok(None);
+    pub fn after_response(&self, response: ResponseFacts) -> AfterResponse {
+        if self.shared.state.is_poisoned() || self.shared.abandoned_by_panic.load(Ordering::Relaxed)
+        {
+            tracing::error!("the handler panicked while holding the session; nothing is written");
+            return AfterResponse::Unchanged;
         }
-        match &*self.lock() {
-            State::Pending(_) => Ok(None),
-            State::Loaded(session) => {
-                self.factory
-                    .finish_for_status(session, status, self.factory.now())
-            }
+        let state = self.lock();
+        let State::Loaded(session) = &*state else {
+            return AfterResponse::Unchanged;
+        };
+        let set_cookie =
+            match self
+                .factory
+                .finish_for_status(session, response.status, self.factory.now())
+            {
+                Ok(set_cookie) => set_cookie,
+                // Already logged by the core.
+                Err(error) => return AfterResponse::Replace(error),
+            };
+        let cache_headers = self.factory.cache_headers();
+        let headers = SessionHeaders {
+            vary_cookie: cache_headers,
+            cache_control_private: cache_headers
+                && set_cookie.is_some()
+                && !response.has_cache_control,
+            set_cookie,
+        };
+        if headers.iter().next().is_none() {
+            return AfterResponse::Unchanged;
         }
+        AfterResponse::AppendHeaders(headers)
     }
 
     /// The factory this session belongs to.
@@ -219,69 +361,16 @@ impl LazySession {
     pub fn invalidate(&self) {
         self.with(Session::invalidate);
     }
-
-    /// See [`Session::mark_changed`].
-    pub fn mark_changed(&self) {
-        self.with(Session::mark_changed);
-    }
-
-    /// See [`Session::flash`].
-    ///
-    /// # Errors
-    /// When `message` cannot be represented as JSON.
-    pub fn flash<T: Serialize>(
-        &self,
-        queue: &str,
-        message: T,
-        allow_duplicate: bool,
-    ) -> Result<(), serde_json::Error> {
-        self.with(|s| s.flash(queue, message, allow_duplicate))
-    }
-
-    /// See [`Session::peek_flash`] (returns a copy).
-    #[must_use]
-    pub fn peek_flash(&self, queue: &str) -> Vec<Value> {
-        self.with(|s| s.peek_flash(queue).to_vec())
-    }
-
-    /// See [`Session::pop_flash`].
-    pub fn pop_flash(&self, queue: &str) -> Vec<Value> {
-        self.with(|s| s.pop_flash(queue))
-    }
-
-    /// See [`Session::get_csrf_token`].
-    pub fn get_csrf_token(&self) -> String {
-        self.with(Session::get_csrf_token)
-    }
-
-    /// See [`Session::new_csrf_token`].
-    pub fn new_csrf_token(&self) -> String {
-        self.with(Session::new_csrf_token)
-    }
-
-    /// See [`Session::check_csrf_token`].
-    #[must_use]
-    pub fn check_csrf_token(&self, supplied: &str) -> bool {
-        self.with(|s| s.check_csrf_token(supplied))
-    }
-
-    /// See [`Session::is_new`].
-    #[must_use]
-    pub fn is_new(&self) -> bool {
-        self.with(|s| s.is_new())
-    }
-
-    /// See [`Session::load_error`].
-    #[must_use]
-    pub fn load_error(&self) -> Option<DecodeError> {
-        self.with(|s| s.load_error())
-    }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::{KeyRing, Secret, UnixTime};
+
+    const OK: ResponseFacts = ResponseFacts {
+        status: 200,
+        has_cache_control: false,
+    };
 
     /// A cookie signed by a verify-only key bumps `fallback_verifications` each time it is
     /// decoded, which makes the number of decodes visible.
@@ -301,7 +390,7 @@ mod tests {
     #[test]
     fn decodes_at_most_once_and_only_when_used() {
         let (factory, header) = rotated_setup();
-        let session = LazySession::new(factory.clone(), vec![header.clone()]);
+        let session = LazySession::new(factory.clone(), [header.as_bytes()]);
         let clone = session.clone();
         assert_eq!(factory.stats().fallback_verifications, 0);
         assert_eq!(
@@ -319,8 +408,11 @@ mod tests {
             "one decode for three uses"
         );
 
-        let untouched = LazySession::new(factory.clone(), vec![header]);
-        assert!(untouched.finish(200).unwrap().is_none());
+        let untouched = LazySession::new(factory.clone(), [header.as_bytes()]);
+        assert!(matches!(
+            untouched.after_response(OK),
+            AfterResponse::Unchanged
+        ));
         assert_eq!(
             factory.stats().fallback_verifications,
             1,
@@ -332,7 +424,7 @@ mod tests {
     fn finds_our_cookie_among_others_and_tries_at_most_four() {
         let (factory, header) = rotated_setup();
         let others = format!("a=1; session=x; b=2; {header}");
-        let session = LazySession::from_cookie_headers(
+        let session = LazySession::new(
             factory.clone(),
             [b"lang=\xff".as_slice(), others.as_bytes()],
         );
@@ -342,7 +434,121 @@ mod tests {
         );
 
         let crowded = format!("{}{header}", "session=x; ".repeat(4));
-        let session = LazySession::from_cookie_headers(factory, [crowded.as_bytes()]);
-        assert!(session.is_new(), "the fifth candidate is not tried");
+        let session = LazySession::new(factory, [crowded.as_bytes()]);
+        assert!(
+            session.with(|s| s.is_new()),
+            "the fifth candidate is not tried"
+        );
+    }
+
+    fn appended(session: &LazySession, facts: ResponseFacts) -> Vec<(String, String)> {
+        match session.after_response(facts) {
+            AfterResponse::Unchanged => Vec::new(),
+            AfterResponse::AppendHeaders(headers) => headers
+                .iter()
+                .map(|(name, value)| (name.to_owned(), value.to_owned()))
+                .collect(),
+            AfterResponse::Replace(error) => panic!("unexpected {error}"),
+        }
+    }
+
+    fn names(headers: &[(String, String)]) -> Vec<&str> {
+        headers.iter().map(|(name, _)| name.as_str()).collect()
+    }
+
+    #[test]
+    fn a_handler_that_panics_after_a_change_writes_nothing() {
+        let factory = CookieSessionFactory::builder(Secret::generate())
+            .set_on_error(true)
+            .build()
+            .unwrap();
+        let session = LazySession::new(factory, []);
+        let handlers_clone = session.clone();
+        let outcome = std::thread::spawn(move || {
+            handlers_clone.insert("user", "half done").unwrap();
+            panic!("the handler fails after changing the session");
+        })
+        .join();
+        assert!(outcome.is_err());
+        assert!(session.with(|s| s.is_changed()), "the change is there");
+        assert!(matches!(
+            session.after_response(ResponseFacts { status: 500, ..OK }),
+            AfterResponse::Unchanged
+        ));
+        assert!(matches!(
+            session.after_response(OK),
+            AfterResponse::Unchanged
+        ));
+    }
+
+    #[test]
+    fn a_panic_inside_with_writes_nothing() {
+        let factory = CookieSessionFactory::new(Secret::generate()).unwrap();
+        let session = LazySession::new(factory, []);
+        let handlers_clone = session.clone();
+        let outcome = std::thread::spawn(move || {
+            // The clone is moved into the closure's thread and dropped by it normally after
+            // the caught panic: only the poisoned lock tells.
+            let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                handlers_clone.with(|s| {
+                    s.insert("user", "half done").unwrap();
+                    panic!("mid-change");
+                })
+            }));
+            caught.is_err()
+        })
+        .join();
+        assert!(outcome.unwrap());
+        assert!(matches!(
+            session.after_response(OK),
+            AfterResponse::Unchanged
+        ));
+    }
+
+    #[test]
+    fn a_used_session_varies_on_cookie_and_a_set_cookie_is_private() {
+        let factory = CookieSessionFactory::new(Secret::generate()).unwrap();
+        let read_only = LazySession::new(factory.clone(), []);
+        let _ = read_only.get::<u32>("user").unwrap();
+        assert_eq!(
+            appended(&read_only, OK),
+            [("vary".to_owned(), "Cookie".to_owned())]
+        );
+
+        let written = LazySession::new(factory.clone(), []);
+        written.insert("user", 7).unwrap();
+        let headers = appended(&written, OK);
+        assert_eq!(names(&headers), ["set-cookie", "vary", "cache-control"]);
+        assert_eq!(headers[2].1, "private");
+
+        let own_cache_control = ResponseFacts {
+            has_cache_control: true,
+            ..OK
+        };
+        assert_eq!(
+            names(&appended(&written, own_cache_control)),
+            ["set-cookie", "vary"],
+            "the handler's Cache-Control is kept"
+        );
+
+        let untouched = LazySession::new(factory, []);
+        assert!(appended(&untouched, OK).is_empty());
+    }
+
+    #[test]
+    fn cache_headers_can_be_turned_off() {
+        let factory = CookieSessionFactory::builder(Secret::generate())
+            .cache_headers(false)
+            .build()
+            .unwrap();
+        let read_only = LazySession::new(factory.clone(), []);
+        let _ = read_only.get::<u32>("user").unwrap();
+        assert!(matches!(
+            read_only.after_response(OK),
+            AfterResponse::Unchanged
+        ));
+        let written = LazySession::new(factory, []);
+        written.insert("user", 7).unwrap();
+        assert_eq!(names(&appended(&written, OK)), ["set-cookie"]);
     }
 }

@@ -124,10 +124,11 @@
 //! ## In a web framework
 //!
 //! The adapters (`axum`, `actix`, `rocket` modules, behind features of the same names) decode the
-//! cookie on the handler's first use of the session and append the `Set-Cookie` after it. They
-//! are thin wrappers around [`LazySession`], which is also what to use for a framework without an
-//! adapter: make one per request from the `Cookie` headers, hand it to the handler, and after
-//! the handler call [`LazySession::finish`] with the response status.
+//! cookie on the handler's first use of the session and append the `Set-Cookie` after it. Each
+//! offers the same names: a `Session` extractor, a `MissingSessionMiddleware` rejection and an
+//! `EncodeErrorHook`, next to the framework's own middleware type. They are thin glue around
+//! [`LazySession`], which is also what to use for a framework without an adapter: its
+//! [adapter contract](LazySession#the-adapter-contract) says what they all do.
 //!
 //! ## Features
 //!
@@ -151,6 +152,7 @@ mod header;
 mod keys;
 mod lazy;
 mod session;
+mod state;
 mod time;
 
 pub use config::{
@@ -166,8 +168,9 @@ pub use format::pyramid::DEFAULT_PYRAMID_SALT;
 pub use format::{Format, PyramidHash, UnknownHash};
 pub use header::SetCookie;
 pub use keys::{GENERATED_SECRET_LEN, KeyRing, Salt, Secret};
-pub use lazy::LazySession;
+pub use lazy::{AfterResponse, LazySession, ResponseFacts, SessionHeaders};
 pub use session::{CSRF_TOKEN_KEY, FLASH_KEY_PREFIX, Session};
+pub use state::{SessionState, StateValue};
 pub use time::{Clock, ManualClock, SystemClock, UnixTime};
 
 #[cfg(feature = "actix-web")]

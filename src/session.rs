@@ -12,9 +12,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::DecodeError;
+use crate::keys::KeyStamp;
+use crate::state::SessionState;
 use crate::time::UnixTime;
 
 mod csrf;
@@ -44,13 +46,17 @@ pub use flash::FLASH_KEY_PREFIX;
 /// `Debug` shows the state's keys, not its values: a session may hold a CSRF token or personal
 /// data, and debug output ends up in logs.
 pub struct Session {
-    state: Map<String, Value>,
+    state: SessionState,
     created: f64,
     /// The `accessed` stamp the cookie carried, or the load time for a new session.
     renewed: f64,
     is_new: bool,
     load_error: Option<DecodeError>,
     key_index: Option<usize>,
+    /// The key that verified the cookie, to check at `finish` that it is still in the ring.
+    verified_by: Option<KeyStamp>,
+    /// The request's time, by the factory's clock: "now" for `regenerate`.
+    loaded_at: f64,
     /// Set by every access and mutation (an atomic so that `&self` reads can set it and the
     /// session stays `Sync`).
     accessed_now: AtomicBool,
@@ -86,6 +92,8 @@ impl Clone for Session {
             is_new: self.is_new,
             load_error: self.load_error,
             key_index: self.key_index,
+            verified_by: self.verified_by,
+            loaded_at: self.loaded_at,
             accessed_now: AtomicBool::new(self.accessed_now.load(Ordering::Relaxed)),
             changed: self.changed,
             invalidated: self.invalidated,
@@ -97,12 +105,14 @@ impl Clone for Session {
 
 /// How a session was obtained from the request's cookie; used by the factory.
 pub(crate) struct Origin {
-    pub(crate) state: Map<String, Value>,
+    pub(crate) state: SessionState,
     pub(crate) created: f64,
     pub(crate) renewed: f64,
     pub(crate) is_new: bool,
     pub(crate) load_error: Option<DecodeError>,
     pub(crate) key_index: Option<usize>,
+    pub(crate) verified_by: Option<KeyStamp>,
+    pub(crate) loaded_at: f64,
     pub(crate) reissue_due: bool,
     pub(crate) rotate: bool,
 }
@@ -116,6 +126,8 @@ impl Session {
             is_new: origin.is_new,
             load_error: origin.load_error,
             key_index: origin.key_index,
+            verified_by: origin.verified_by,
+            loaded_at: origin.loaded_at,
             accessed_now: AtomicBool::new(false),
             changed: false,
             invalidated: false,
@@ -128,7 +140,7 @@ impl Session {
         self.accessed_now.store(true, Ordering::Relaxed);
     }
 
-    fn mutate(&mut self) -> &mut Map<String, Value> {
+    fn mutate(&mut self) -> &mut SessionState {
         self.touch();
         self.changed = true;
         &mut self.state
@@ -151,16 +163,17 @@ impl Session {
     /// # Ok::<(), serde_json::Error>(())
     /// ```
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, serde_json::Error> {
-        self.get_value(key)
-            .map(|value| T::deserialize(value))
-            .transpose()
+        self.touch();
+        self.state.get(key)
     }
 
-    /// The raw JSON value under `key`. An access.
+    /// The JSON value under `key` as a tree. An access. The first call for a value read from
+    /// the cookie parses it (once); [`get`](Self::get) deserializes straight from the cookie's
+    /// text instead.
     #[must_use]
     pub fn get_value(&self, key: &str) -> Option<&Value> {
         self.touch();
-        self.state.get(key)
+        self.state.get_value(key)
     }
 
     /// Stores `value` under `key` and returns the previous value. A mutation.
@@ -191,7 +204,7 @@ impl Session {
 
     /// Stores a raw JSON value under `key` and returns the previous one. A mutation.
     pub fn insert_value(&mut self, key: impl Into<String>, value: Value) -> Option<Value> {
-        self.mutate().insert(key.into(), value)
+        self.mutate().insert_value(key, value)
     }
 
     /// Removes `key` and returns its value. A mutation even when the key is absent (as in
@@ -211,7 +224,7 @@ impl Session {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn remove(&mut self, key: &str) -> Option<Value> {
-        self.mutate().shift_remove(key)
+        self.mutate().remove(key)
     }
 
     /// Removes every key. A mutation.
@@ -240,9 +253,10 @@ impl Session {
         self.state.is_empty()
     }
 
-    /// The whole state as a JSON map. An access.
+    /// The whole state: its keys and values (raw JSON text for values read from the cookie; see
+    /// [`SessionState`] for what each of its methods costs). An access.
     #[must_use]
-    pub fn state(&self) -> &Map<String, Value> {
+    pub fn state(&self) -> &SessionState {
         self.touch();
         &self.state
     }
@@ -258,11 +272,11 @@ impl Session {
     /// session.insert("_f_", ["Saved!"])?;
     /// session.insert("user", 7)?;
     /// // Bulk edits the typed methods do not offer:
-    /// session.state_mut().retain(|key, _| !key.starts_with('_'));
+    /// session.state_mut().retain(|key| !key.starts_with('_'));
     /// assert_eq!(session.state().keys().collect::<Vec<_>>(), ["user"]);
     /// # Ok::<(), serde_json::Error>(())
     /// ```
-    pub fn state_mut(&mut self) -> &mut Map<String, Value> {
+    pub fn state_mut(&mut self) -> &mut SessionState {
         self.mutate()
     }
 
@@ -270,6 +284,8 @@ impl Session {
 
     /// Clears the state, as Pyramid's `invalidate()`: the next response carries a cookie with an
     /// empty state (and the same `created`). Keys inserted afterwards in the same request are kept.
+    /// At login and other changes of privilege, use [`Session::regenerate`] instead, which also
+    /// resets `created` and replaces the CSRF token.
     ///
     /// ```
     /// use std::time::Duration;
@@ -295,6 +311,67 @@ impl Session {
     pub fn invalidate(&mut self) {
         self.clear();
         self.invalidated = true;
+    }
+
+    /// Starts a fresh session in place: drops the whole state, resets `created` and `accessed`
+    /// to now (the request's time), issues a new CSRF token, and marks the session changed so
+    /// that the response carries a new cookie. [`Session::regenerate_keeping`] keeps chosen keys.
+    ///
+    /// **Call it at login and at every change of privilege** (logout, sudo mode, a role change).
+    /// Whatever the session held before, possibly planted by an attacker (a session fixed
+    /// through a cookie set from a sibling subdomain, or a CSRF token learnt before login), does
+    /// not carry over into the authenticated session, and the new `created` starts the
+    /// `max_lifetime` of the login afresh. Unlike [`Session::invalidate`] (Pyramid's), which
+    /// keeps `created` and leaves no CSRF token. A stateless session cannot revoke the cookies
+    /// issued before: see SECURITY.md for server-side revocation.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use cookie_session::{CookieSessionFactory, Secret, UnixTime};
+    /// let factory = CookieSessionFactory::new(Secret::generate())?;
+    /// let t0 = UnixTime::from_secs(1_700_000_000);
+    /// let mut before = factory.load(None, t0);
+    /// let planted = before.get_csrf_token();
+    /// let cookie = factory.finish(&before, t0)?.unwrap();
+    ///
+    /// // The login request, a minute later.
+    /// let now = t0.plus(Duration::from_secs(60));
+    /// let mut session = factory.load(Some(cookie.value()), now);
+    /// session.regenerate();
+    /// session.insert("user_id", 42)?;
+    /// assert!(!session.check_csrf_token(&planted), "the old token is gone");
+    /// assert_eq!(session.created(), now);
+    ///
+    /// let cookie = factory.finish(&session, now)?.expect("a new cookie");
+    /// let session = factory.load(Some(cookie.value()), now);
+    /// assert_eq!(session.created(), now);
+    /// assert!(!session.check_csrf_token(&planted));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn regenerate(&mut self) {
+        self.regenerate_keeping(&[]);
+    }
+
+    /// [`Session::regenerate`], keeping the values under `keep` (a shopping cart, a language
+    /// choice: what the user may take from an anonymous session into a logged-in one). The CSRF
+    /// token is always replaced, even if listed.
+    ///
+    /// ```
+    /// # let mut session = cookie_session::Session::default();
+    /// session.insert("cart", ["book"])?;
+    /// session.insert("user_id", 7)?;
+    /// session.regenerate_keeping(&["cart"]);
+    /// assert_eq!(session.get::<Vec<String>>("cart")?.unwrap(), ["book"]);
+    /// assert_eq!(session.get::<u32>("user_id")?, None);
+    /// assert!(session.is_changed());
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn regenerate_keeping(&mut self, keep: &[&str]) {
+        self.mutate()
+            .retain(|key| key != CSRF_TOKEN_KEY && keep.contains(&key));
+        self.created = self.loaded_at;
+        self.renewed = self.loaded_at;
+        self.new_csrf_token();
     }
 
     /// Marks the session as changed without reading or writing it, so the cookie is re-sent
@@ -406,7 +483,7 @@ impl Session {
     }
 
     /// The state without counting as an access (for writing the cookie).
-    pub(crate) fn state_unaccessed(&self) -> &Map<String, Value> {
+    pub(crate) fn state_unaccessed(&self) -> &SessionState {
         &self.state
     }
 
@@ -416,6 +493,10 @@ impl Session {
 
     pub(crate) fn renewed_secs(&self) -> f64 {
         self.renewed
+    }
+
+    pub(crate) fn verified_by(&self) -> Option<KeyStamp> {
+        self.verified_by
     }
 
     pub(crate) fn was_accessed(&self) -> bool {
@@ -442,12 +523,14 @@ impl Default for Session {
     fn default() -> Self {
         let now = UnixTime::now().as_secs_f64();
         Self::from_origin(Origin {
-            state: Map::new(),
+            state: SessionState::new(),
             created: now,
             renewed: now,
             is_new: true,
             load_error: None,
             key_index: None,
+            verified_by: None,
+            loaded_at: now,
             reissue_due: false,
             rotate: false,
         })

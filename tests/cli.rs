@@ -1,4 +1,5 @@
-//! The `cookie-session` binary, run as a user would run it (DESIGN.md "Command-line tool").
+//! The `cookie-session` binary, run as a user would run it (the README's "Command-line tool"
+//! section states its contract).
 #![cfg(feature = "cli")]
 
 use std::ffi::OsString;
@@ -89,7 +90,7 @@ fn keygen_prints_64_random_bytes_as_base64url() {
         .expect("unpadded base64url");
     assert_eq!(bytes.len(), 64);
     // And it is usable: as hex, it signs a native cookie that decodes.
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = base16ct::lower::encode_string(&bytes);
     let cookie = run(&["encode", "--secret-hex", &hex, "--state", r#"{"k":1}"#]);
     let decoded = run(&["decode", "--secret-hex", &hex, cookie.value()]);
     assert_eq!(decoded.code, 0);
@@ -230,6 +231,7 @@ fn a_cookie_starting_with_a_dash_is_read_after_double_dash() {
     // Find a state whose cookie starts with '-' (about one in 64), with the library itself.
     let factory = CookieSessionFactory::builder(Secret::from_text("dash-secret"))
         .pyramid(PyramidHash::Sha256)
+        .allow_short_secret()
         .build()
         .unwrap();
     let now = UnixTime::from_secs(1_700_000_000);
@@ -285,6 +287,10 @@ fn usage_errors_exit_2_with_one_line() {
         vec!["decode", s[0], s[1], "a", "b"],
         vec!["decode", s[0], s[1], "--created", "1", "cookie"],
         vec!["decode", s[0], s[1], "--state", "{}", "cookie"],
+        vec!["decode", s[0], s[1], "--format", "flask", "cookie"],
+        vec!["decode", s[0], s[1], "--format", "Native", "cookie"],
+        vec!["decode", s[0], s[1], "--now", "1", "--now", "2", "cookie"],
+        vec!["encode", s[0], s[1], "--state", "{}", "--state", "{}"],
         vec!["decode", s[0], s[1], "--now", "soon", "cookie"],
         vec!["decode", s[0], s[1], "--now", "NaN", "cookie"],
         vec!["decode", s[0], s[1], "--now", "inf", "cookie"],
@@ -417,14 +423,314 @@ fn non_utf8_arguments_are_usage_errors() {
 }
 
 #[test]
-fn help_prints_usage() {
-    for args in [&["--help"][..], &["decode", "--help"], &["encode", "-h"]] {
+fn help_lists_the_commands() {
+    for args in [&["--help"][..], &["-h"], &["help"]] {
         let out = run(args);
-        assert_eq!(out.code, 0);
-        for word in ["keygen", "decode", "encode", "--secret-hex", "--timeout"] {
-            assert!(out.stdout.contains(word), "{word}");
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        for word in ["keygen", "decode", "encode", "Exit codes"] {
+            assert!(out.stdout.contains(word), "{args:?}: {word}");
         }
     }
+    let out = run(&["--version"]);
+    assert_eq!(out.code, 0);
+    assert_eq!(out.stdout.trim_end(), "cookie-session 0.1.0");
+}
+
+#[test]
+fn each_command_has_its_own_help_with_only_its_options() {
+    let shared = [
+        "--format",
+        "--secret-hex",
+        "--secret-env",
+        "--salt-hex",
+        "--timeout",
+        "--now",
+    ];
+    let cases: [(&[&str], &[&str], &[&str]); 5] = [
+        (
+            &["decode", "--help"],
+            &["<COOKIE>", "key_index"],
+            &["--state", "--created"],
+        ),
+        (&["decode", "-h"], &["<COOKIE>"], &["--state", "--created"]),
+        (&["help", "decode"], &["<COOKIE>"], &["--state"]),
+        (
+            &["encode", "-h"],
+            &["--state <JSON>", "--created"],
+            &["<COOKIE>"],
+        ),
+        (
+            &["encode", "--help"],
+            &["--state <JSON>", "--created"],
+            &["<COOKIE>"],
+        ),
+    ];
+    for (args, present, absent) in cases {
+        let out = run(args);
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        assert_eq!(out.stderr, "", "{args:?}");
+        for word in shared.iter().chain(present) {
+            assert!(out.stdout.contains(word), "{args:?}: {word}");
+        }
+        for word in absent {
+            assert!(!out.stdout.contains(word), "{args:?}: {word}");
+        }
+    }
+    let out = run(&["keygen", "--help"]);
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.contains("64-byte secret"), "{}", out.stdout);
+    assert!(!out.stdout.contains("--secret"), "{}", out.stdout);
+}
+
+#[test]
+fn a_misspelt_option_or_command_gets_a_suggestion() {
+    let out = assert_usage_error(&["decode", "--secrte", "s", "cookie"]);
+    assert!(
+        out.stderr.contains("did you mean '--secret'"),
+        "{}",
+        out.stderr
+    );
+    let out = assert_usage_error(&["encode", "--secret", "s", "--stat", "{}"]);
+    assert!(
+        out.stderr.contains("did you mean '--state'"),
+        "{}",
+        out.stderr
+    );
+    let out = assert_usage_error(&["decdoe", "--secret", "s", "cookie"]);
+    assert!(
+        out.stderr.contains("did you mean") && out.stderr.contains("'decode'"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn an_option_of_another_command_is_a_usage_error() {
+    let s = ["--secret-hex", SECRET_A];
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["decode", s[0], s[1], "--state", "{}", "cookie"],
+            "--state",
+        ),
+        (
+            &["decode", s[0], s[1], "--created", "1", "cookie"],
+            "--created",
+        ),
+        (&["keygen", "--secret", "s"], "--secret"),
+        (&["keygen", "--format", "native"], "--format"),
+    ];
+    for (args, option) in cases {
+        let out = assert_usage_error(args);
+        assert!(
+            out.stderr
+                .contains(&format!("{option} is not an option of this command")),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+    // encode does take --created.
+    let out = run(&["encode", s[0], s[1], "--created", "1", "--state", "{}"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn secrets_keep_their_order_across_the_three_secret_options() {
+    let text = "a text secret that is long enough for native";
+    let env_text = "an environment secret that is long enough too";
+    let env = [("CS_TEST_ORDER_SECRET", env_text)];
+    let encode_with = |secrets: &[&str]| {
+        let args = [&["encode", "--state", "{}"][..], secrets].concat();
+        run_with_env(&args, &env).value().to_owned()
+    };
+    let key_index = |cookie: &str, secrets: &[&str]| {
+        let args = [&["decode"][..], secrets, &["--", cookie]].concat();
+        let out = run_with_env(&args, &env);
+        assert_eq!(out.code, 0, "{secrets:?}: {}", out.stderr);
+        out.json()["key_index"].clone()
+    };
+    // The first secret given signs, whichever option gives it.
+    let by_text = encode_with(&["--secret", text, "--secret-hex", SECRET_A]);
+    assert_eq!(key_index(&by_text, &["--secret", text]), json!(0));
+    let by_hex = encode_with(&["--secret-hex", SECRET_A, "--secret", text]);
+    assert_eq!(key_index(&by_hex, &["--secret-hex", SECRET_A]), json!(0));
+    let by_env = encode_with(&[
+        "--secret-env",
+        "CS_TEST_ORDER_SECRET",
+        "--secret-hex",
+        SECRET_A,
+        "--secret",
+        text,
+    ]);
+    assert_eq!(key_index(&by_env, &["--secret", env_text]), json!(0));
+    // Verify-only secrets keep their positions too.
+    let mixed = [
+        "--secret-hex",
+        SECRET_B,
+        "--secret",
+        text,
+        "--secret-env",
+        "CS_TEST_ORDER_SECRET",
+        "--secret-hex",
+        SECRET_A,
+    ];
+    assert_eq!(key_index(&by_text, &mixed), json!(1));
+    assert_eq!(key_index(&by_env, &mixed), json!(2));
+    assert_eq!(key_index(&by_hex, &mixed), json!(3));
+}
+
+#[test]
+fn migration_formats_are_named_but_not_yet_supported() {
+    for format in ["flask", "django", "pyramid-legacy"] {
+        let args = ["decode", "--format", format, "--secret", "s", "cookie"];
+        let out = assert_usage_error(&args);
+        assert!(out.stderr.contains("not yet supported"), "{}", out.stderr);
+    }
+}
+
+/// Every option whose value is refused, given a value that stands for a secret: the error names
+/// the option and never repeats the value, on either stream (issue 11).
+#[test]
+fn no_error_repeats_an_argument_value() {
+    const MARK: &str = "Zq9SECRETMARKx7";
+    let s = ["--secret-hex", SECRET_A];
+    let mark_eq = |option: &str| format!("{option}={MARK}");
+    let cases: Vec<(Vec<String>, &str)> = [
+        (vec!["decode", "--secret-env", MARK, "c"], "--secret-env"),
+        (
+            vec![
+                "decode",
+                "--secret-env",
+                &format!("{MARK} with spaces"),
+                "c",
+            ],
+            "--secret-env",
+        ),
+        (vec!["decode", "--secret-hex", MARK, "c"], "--secret-hex"),
+        (
+            vec!["decode", s[0], s[1], "--format", MARK, "c"],
+            "--format",
+        ),
+        (
+            vec!["decode", s[0], s[1], &mark_eq("--format"), "c"],
+            "--format",
+        ),
+        (
+            vec![
+                "decode", "--format", "pyramid", "--secret", "x", "--hash", MARK, "c",
+            ],
+            "--hash",
+        ),
+        (
+            vec![
+                "decode",
+                s[0],
+                s[1],
+                "--cookie-name",
+                &format!("{MARK};"),
+                "c",
+            ],
+            "--cookie-name",
+        ),
+        (
+            vec!["decode", s[0], s[1], "--salt-hex", MARK, "c"],
+            "--salt-hex",
+        ),
+        (
+            vec![
+                "decode",
+                s[0],
+                s[1],
+                "--salt",
+                MARK,
+                "--salt-hex",
+                "61",
+                "c",
+            ],
+            "--salt",
+        ),
+        (
+            vec!["decode", s[0], s[1], "--timeout", MARK, "c"],
+            "--timeout",
+        ),
+        (vec!["decode", s[0], s[1], "--now", MARK, "c"], "--now"),
+        (
+            vec![
+                "decode",
+                s[0],
+                s[1],
+                "--encrypt",
+                &mark_eq("--encrypt"),
+                "c",
+            ],
+            "--encrypt",
+        ),
+        (vec!["encode", s[0], s[1], "--state", MARK], "--state"),
+        (
+            vec![
+                "encode",
+                s[0],
+                s[1],
+                "--state",
+                &format!("{{\"{MARK}\": }}"),
+            ],
+            "--state",
+        ),
+        (
+            vec!["encode", s[0], s[1], "--state", "{}", "--created", MARK],
+            "--created",
+        ),
+        (
+            vec!["encode", "--secret", MARK, "--state", "{}"],
+            "at least 32 bytes",
+        ),
+        (
+            vec![
+                "encode", s[0], s[1], "--state", "{}", "--secret", MARK, "--secret", MARK,
+            ],
+            "identical",
+        ),
+    ]
+    .into_iter()
+    .map(|(args, named)| (args.into_iter().map(str::to_owned).collect(), named))
+    .collect();
+    for (args, named) in &cases {
+        let out = assert_usage_error(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(
+            out.stderr.contains(named),
+            "{args:?}: names {named}: {}",
+            out.stderr
+        );
+        for stream in [&out.stdout, &out.stderr] {
+            assert!(
+                !stream.to_lowercase().contains("secretmark"),
+                "{args:?}: {stream}"
+            );
+        }
+    }
+    // Misplaced values: an unknown option, an extra argument, an unknown command.
+    let misplaced: [&[&str]; 6] = [
+        &["decode", s[0], s[1], &format!("--{MARK}"), "c"],
+        &["decode", s[0], s[1], &format!("--secrte={MARK}"), "c"],
+        &["decode", s[0], s[1], "c", MARK],
+        &["keygen", MARK],
+        &[MARK],
+        &[&format!("-{MARK}")],
+    ];
+    for args in misplaced {
+        let out = assert_usage_error(args);
+        assert!(
+            !out.stderr.to_lowercase().contains("secretmark"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+    // A variable's name is repeated when it looks like one: it helps, and it is not the secret.
+    let out = assert_usage_error(&["decode", "--secret-env", "CS_TEST_SURELY_UNSET", "c"]);
+    assert!(
+        out.stderr.contains("CS_TEST_SURELY_UNSET"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

@@ -775,6 +775,162 @@ fn cookies_of_another_format_or_hash() {
     assert_rejected(&md5, &from_pyramid, DecodeError::BadSignature);
 }
 
+// ----- attacks on a session's life: key removal, key files, secrets, fixation, tossing --------
+
+/// A cookie forged with a leaked key and held open in a slow request is never re-signed once
+/// that key is removed from the ring, in any format: the response carries no cookie at all.
+#[test]
+fn a_forged_cookie_held_open_across_the_removal_of_its_key() {
+    let leaked = Secret::from_bytes(NATIVE_SECRET);
+    let fresh = Secret::from_bytes(b"hostile-inputs: the replacement key, 40 bytes".to_vec());
+    for format in [Format::Signed, Format::Pyramid(PyramidHash::Sha512)] {
+        let factory = CookieSessionFactory::builder(leaked.clone())
+            .format(format)
+            .build()
+            .unwrap();
+        let forged = factory
+            .encode_value(&state(json!({"user": "admin"})), now(), now())
+            .unwrap();
+        let mut slow = factory.load(Some(&forged), now());
+        assert_eq!(slow.load_error(), None);
+        slow.insert("seen", true).unwrap();
+        factory.replace_keys(KeyRing::new(fresh.clone())).unwrap();
+        assert_eq!(factory.finish(&slow, now()), Ok(None), "{format}");
+        assert_eq!(factory.finish_for_status(&slow, 200, now()), Ok(None));
+        let next = factory.load(Some(&forged), now());
+        assert!(next.is_new() && next.load_error().is_some(), "{format}");
+    }
+}
+
+/// Every prefix of a key file being written in place that cuts a line (the fragments a watcher
+/// could read mid-write, down to a 1-byte Pyramid secret) is refused on reload, and the ring in
+/// force stays.
+#[test]
+fn every_cut_off_key_file_is_refused_on_reload() {
+    let dir = std::env::temp_dir().join(format!("cookie-session-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("keys.txt");
+    let contents =
+        "# rotated\nhostile-inputs: the next primary, 40 bytes\nhostile-inputs pyramid secret\n";
+    for format in [Format::Signed, Format::Pyramid(PyramidHash::Sha512)] {
+        let factory = CookieSessionFactory::builder(Secret::from_bytes(NATIVE_SECRET))
+            .format(format)
+            .build()
+            .unwrap();
+        let before = valid_cookie(&factory);
+        for cut in 1..contents.len() {
+            if contents.as_bytes()[cut - 1] == b'\n' {
+                continue; // a whole number of lines: a complete (smaller) ring
+            }
+            std::fs::write(&path, &contents[..cut]).unwrap();
+            assert!(
+                factory.reload_keys_from_file(&path).is_err(),
+                "{format}: the first {cut} bytes were loaded"
+            );
+        }
+        assert_eq!(factory.verify(&before, now()).unwrap().key_index, 0);
+        assert_eq!(factory.stats().key_ring_replacements, 0);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Secret lists that could be split the wrong way: a passphrase with commas is one secret; a
+/// line that mixes prefixed and plain entries is an error rather than a guess.
+#[test]
+fn secret_lists_are_never_split_by_guesswork() {
+    let one = |value: &str| KeyRing::parse_env(value, "$K").map(|ring| ring.len());
+    assert_eq!(one("a passphrase, with commas, long enough for it"), Ok(1));
+    assert_eq!(one("text:hex:00,base64:AA"), Ok(1));
+    assert_eq!(one(",,, ,"), Err(no_secret()));
+    assert_eq!(
+        one("hex:0011,base64:ABCD\nsecond line, with a comma"),
+        Ok(3)
+    );
+    assert!(one("hex:0011,not prefixed").is_err());
+    assert!(one("base64:AAAA,text:x").is_err());
+    // A Pyramid primary of 2 bytes (what "ab,cd…" became) needs the builder's explicit opt-in.
+    let short = KeyRing::parse_env("ab\nan older secret, still verifying", "$K").unwrap();
+    let refused = CookieSessionFactory::builder(short.clone())
+        .pyramid(PyramidHash::Sha512)
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "$K entry 1: too short: 2 bytes, at least 16 are needed"
+    );
+    CookieSessionFactory::builder(short)
+        .pyramid(PyramidHash::Sha512)
+        .allow_short_secret()
+        .build()
+        .unwrap();
+}
+
+fn no_secret() -> cookie_session::ConfigError {
+    cookie_session::ConfigError::KeySource {
+        source_name: "$K".to_owned(),
+        problem: "no secret found".to_owned(),
+    }
+}
+
+/// Session fixation: an attacker plants their own valid session (through a sibling subdomain
+/// or a shared device) and waits for the victim to log in with it. The library cannot tell a
+/// planted cookie from the victim's, so the first valid one wins; `regenerate` at login is what
+/// leaves the attacker's copy, and its CSRF token, without the login.
+#[test]
+fn a_planted_session_gains_nothing_from_the_victims_login() {
+    for (name, factory) in factories() {
+        let mut attacker = factory.load(None, now());
+        let attackers_token = attacker.get_csrf_token();
+        let planted = factory.finish(&attacker, now()).unwrap().unwrap();
+        let victims = valid_cookie(&factory);
+
+        // Tossed in front of the victim's own cookie, the planted one is the one loaded.
+        let header = format!("session={}; session={victims}", planted.value());
+        let mut login = factory.load_from_cookie_headers([header.as_str()], now());
+        assert!(login.check_csrf_token(&attackers_token), "{name}");
+        login.regenerate();
+        login.insert("user", "victim").unwrap();
+        let logged_in = factory.finish(&login, now()).unwrap().unwrap();
+
+        assert!(!login.check_csrf_token(&attackers_token), "{name}");
+        assert_ne!(logged_in.value(), planted.value());
+        let attackers_view = factory.load(Some(planted.value()), now());
+        assert_eq!(
+            attackers_view.get::<String>("user").unwrap(),
+            None,
+            "{name}"
+        );
+    }
+}
+
+/// Cookie tossing is stopped by the browser for `__Host-` names; the factory refuses a
+/// configuration the browser would silently drop (and that would leave a plain cookie's
+/// weakness in place).
+#[test]
+fn prefixed_cookie_names_with_attributes_browsers_drop_are_refused() {
+    let builder = || {
+        CookieSessionFactory::builder(Secret::from_bytes(NATIVE_SECRET))
+            .cookie_name("__Host-session")
+    };
+    assert!(builder().build().is_ok());
+    for (config, requirement) in [
+        (builder().secure(false), "Secure"),
+        (builder().path(Some("/shop".to_owned())), "Path=/"),
+        (
+            builder().domain(Some("example.com".to_owned())),
+            "no Domain",
+        ),
+    ] {
+        assert_eq!(
+            config.build().unwrap_err(),
+            cookie_session::ConfigError::CookiePrefix {
+                prefix: "__Host-",
+                requirement
+            }
+        );
+    }
+}
+
 // ----- Flask ----------------------------------------------------------------------------------
 
 /// Flask's format (itsdangerous): hostile values, and hostile payloads behind a valid signature.

@@ -286,23 +286,198 @@ fn reload_from_file_swaps_the_ring_and_keeps_it_on_failure() {
     assert_eq!(factory.verify(&cookie_of(2), now()).unwrap().key_index, 0);
 }
 
+fn pyramid_builder(secret: &str) -> cookie_session::CookieSessionConfig {
+    CookieSessionFactory::builder(Secret::from_text(secret))
+        .pyramid(cookie_session::PyramidHash::Sha512)
+}
+
 #[test]
-fn a_pyramid_factory_reloads_short_secrets() {
+fn a_pyramid_factory_reloads_short_secrets_only_when_allowed() {
     let file = KeyFile::new("pyramid");
     file.write("seekrit\n");
-    let factory = CookieSessionFactory::builder(Secret::from_text("old pyramid secret"))
-        .pyramid(cookie_session::PyramidHash::Sha512)
+    let strict = pyramid_builder("old pyramid secret").build().unwrap();
+    match strict.reload_keys_from_file(&file.path) {
+        Err(ConfigError::KeySource {
+            source_name,
+            problem,
+        }) => {
+            assert_eq!(source_name, format!("{} line 1", file.path.display()));
+            assert_eq!(problem, "too short: 7 bytes, at least 16 are needed");
+        }
+        other => panic!("expected a KeySource error, got {other:?}"),
+    }
+    // A 1-byte fragment, which one cookie is enough to brute-force, is refused by replace_keys
+    // too.
+    assert_eq!(
+        strict.replace_keys(KeyRing::new(Secret::from_text("s"))),
+        Err(ConfigError::SecretTooShort {
+            index: 0,
+            len: 1,
+            min: 16
+        })
+    );
+    assert_eq!(strict.stats().key_ring_replacements, 0);
+
+    let legacy = pyramid_builder("old pyramid secret")
+        .allow_short_secret()
         .build()
         .unwrap();
-    factory.reload_keys_from_file(&file.path).unwrap();
-    let expected = CookieSessionFactory::builder(Secret::from_text("seekrit"))
-        .pyramid(cookie_session::PyramidHash::Sha512)
+    legacy.reload_keys_from_file(&file.path).unwrap();
+    let expected = pyramid_builder("seekrit")
+        .allow_short_secret()
         .build()
         .unwrap();
     let value = expected
         .encode_value(&serde_json::Map::new(), now(), now())
         .unwrap();
-    assert_eq!(factory.verify(&value, now()).unwrap().key_index, 0);
+    assert_eq!(legacy.verify(&value, now()).unwrap().key_index, 0);
+    assert_eq!(legacy.stats().key_ring_replacements, 1);
+}
+
+/// A cookie holding `role = "admin"`, written by a factory of `format` that holds `ring` alone.
+fn cookie_under(ring: KeyRing, format: Format) -> String {
+    let factory = factory(ring, format);
+    let mut session = factory.load(None, now());
+    session.insert("role", "admin").unwrap();
+    factory
+        .finish(&session, now())
+        .unwrap()
+        .unwrap()
+        .value()
+        .to_owned()
+}
+
+fn formats() -> Vec<Format> {
+    vec![
+        Format::Signed,
+        Format::Pyramid(cookie_session::PyramidHash::Sha256),
+        #[cfg(feature = "encryption")]
+        Format::Encrypted,
+    ]
+}
+
+#[test]
+fn a_removed_key_stops_working_for_requests_already_running() {
+    for format in formats() {
+        let (a, b) = (secret(100), secret(101));
+        let shared = factory(KeyRing::new(a.clone()), format);
+        // A forged (or merely old) cookie under key A, held open by a slow request...
+        let cookie = cookie_under(KeyRing::new(a.clone()), format);
+        let mut running = shared.load(Some(&cookie), now());
+        assert_eq!(running.key_index(), Some(0), "{format}");
+        running.insert("role", "root").unwrap();
+        let mut fresh = shared.load(None, now());
+        fresh.insert("n", 1).unwrap();
+        // ...while A is removed (it was compromised).
+        shared.replace_keys(KeyRing::new(b.clone())).unwrap();
+
+        assert_eq!(
+            shared.finish(&running, now()),
+            Ok(None),
+            "{format}: re-signed under B"
+        );
+        // Also when it is only re-sent (rotation, reissue) rather than changed.
+        let mut touched = running.clone();
+        touched.mark_changed();
+        assert_eq!(shared.finish(&touched, now()), Ok(None), "{format}");
+        assert_eq!(shared.stats().writes_refused_for_removed_key, 2, "{format}");
+        // A session that had no cookie is written under B.
+        let value = shared.finish(&fresh, now()).unwrap().unwrap();
+        let only_b = factory(KeyRing::new(b.clone()), format);
+        assert_eq!(only_b.verify(value.value(), now()).unwrap().key_index, 0);
+        // The next request with the old cookie starts a new session.
+        assert!(shared.load(Some(&cookie), now()).is_new(), "{format}");
+    }
+}
+
+#[test]
+fn a_demoted_key_keeps_working_for_requests_already_running() {
+    for format in formats() {
+        let (a, b) = (secret(200), secret(201));
+        let shared = factory(KeyRing::new(a.clone()), format);
+        let cookie = cookie_under(KeyRing::new(a.clone()), format);
+        let mut running = shared.load(Some(&cookie), now());
+        running.insert("n", 2).unwrap();
+        // A is demoted to verify-only, given anew as a reload from a file would (equal
+        // secrets, other objects): the same key.
+        let a_again = Secret::from_text(format!("hot-reload test secret number {:08}", 200));
+        shared
+            .replace_keys(KeyRing::new(b.clone()).with_verify_only(a_again))
+            .unwrap();
+        let value = shared.finish(&running, now()).unwrap().expect("re-issued");
+        let only_b = factory(KeyRing::new(b.clone()), format);
+        assert_eq!(
+            only_b.verify(value.value(), now()).unwrap().key_index,
+            0,
+            "{format}: not signed by the new primary"
+        );
+        // A cookie of A loaded after the demotion is rotated to B as usual.
+        let rotated = shared.load(Some(&cookie), now());
+        assert_eq!(rotated.key_index(), Some(1));
+        let value = shared.finish(&rotated, now()).unwrap().expect("rotated");
+        assert!(only_b.verify(value.value(), now()).is_ok(), "{format}");
+        assert_eq!(shared.stats().writes_refused_for_removed_key, 0);
+    }
+}
+
+/// Rewrites the file in place, as `cp` or a shell's `>` does: truncate, then write the new
+/// contents one byte at a time.
+fn write_slowly_in_place(path: &std::path::Path, contents: &str) {
+    use std::io::Write as _;
+    let mut file = std::fs::File::create(path).unwrap();
+    for byte in contents.as_bytes() {
+        file.write_all(&[*byte]).unwrap();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+#[test]
+fn a_key_file_written_in_place_is_never_loaded_half_way() {
+    for format in [
+        Format::Signed,
+        Format::Pyramid(cookie_session::PyramidHash::Sha256),
+    ] {
+        let file = KeyFile::new("slow-writer");
+        let (old, new) = (secret(300), secret(301));
+        file.write(&format!("hot-reload test secret number {:08}\n", 300));
+        let shared = factory(KeyRing::from_file(&file.path).unwrap(), format);
+        let old_cookie = cookie_under(KeyRing::new(old), format);
+        let new_cookie = cookie_under(KeyRing::new(new), format);
+        let watcher = shared.watch_key_file(&file.path, Duration::from_millis(1));
+
+        let path = file.path.clone();
+        let writer = std::thread::spawn(move || {
+            write_slowly_in_place(
+                &path,
+                &format!("# rotated\nhot-reload test secret number {:08}\n", 301),
+            );
+        });
+        // At every moment the ring is the old one or the new one, never a fragment.
+        let in_force = || {
+            let old_ring = shared
+                .verify(&old_cookie, now())
+                .is_ok_and(|v| v.key_index == 0);
+            let new_ring = shared
+                .verify(&new_cookie, now())
+                .is_ok_and(|v| v.key_index == 0);
+            assert!(
+                old_ring || new_ring,
+                "{format}: a partial ring is installed"
+            );
+            new_ring
+        };
+        while !writer.is_finished() {
+            in_force();
+        }
+        writer.join().unwrap();
+        eventually("the finished file loaded", in_force);
+        watcher.stop();
+        assert_eq!(
+            shared.stats().key_ring_replacements,
+            1,
+            "{format}: only the finished file is loaded"
+        );
+    }
 }
 
 /// Polls `condition` until it holds; a liveness bound, not a timing assertion.
@@ -399,4 +574,19 @@ fn fallback_verifications_are_counted_and_reported() {
     let stats = factory.stats();
     assert_eq!(stats.reissued_for_rotation, 1);
     assert_eq!(stats.fallback_verifications, 2);
+}
+
+#[test]
+fn a_session_finished_by_another_factory_is_checked_against_that_factorys_ring() {
+    let cookie = cookie_under(KeyRing::new(secret(400)), Format::Signed);
+    let loader = factory(KeyRing::new(secret(400)), Format::Signed);
+    let mut session = loader.load(Some(&cookie), now());
+    session.insert("n", 1).unwrap();
+    let without_the_key = factory(KeyRing::new(secret(401)), Format::Signed);
+    assert_eq!(without_the_key.finish(&session, now()), Ok(None));
+    let with_the_key = factory(
+        KeyRing::new(secret(402)).with_verify_only(secret(400)),
+        Format::Signed,
+    );
+    assert!(with_the_key.finish(&session, now()).unwrap().is_some());
 }

@@ -37,6 +37,10 @@ impl Drop for TempFile {
 
 const HEX_SECRET: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 const TEXT_SECRET: &str = "correct-horse-battery-staple-and-more-words";
+/// 32 bytes of base64.
+const BASE64_SECRET: &str = "ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1-f4CBgoM";
+/// A passphrase with commas: one secret.
+const COMMA_PASSPHRASE: &str = "correct horse, battery staple, and more words";
 
 fn now() -> UnixTime {
     UnixTime::from_secs(1_700_000_000)
@@ -187,15 +191,32 @@ fn an_odd_length_hex_secret_is_a_bad_encoding() {
 
 #[test]
 fn the_format_decides_the_minimum_length() {
-    // An existing Pyramid deployment's short secret loads and works in the Pyramid format...
+    // An existing Pyramid deployment's short secret is refused by the Pyramid format, naming
+    // where it came from...
     let ring = KeyRing::parse("seekrit\n", "pyramid.ini").unwrap();
     assert_eq!(ring.primary(), &Secret::from_text("seekrit"));
-    let pyramid = CookieSessionFactory::builder(ring.clone())
-        .pyramid(PyramidHash::Sha512)
-        .build();
-    assert!(pyramid.is_ok());
-    // ...and the native format refuses it, naming where it came from.
-    let error = CookieSessionFactory::new(ring).unwrap_err();
+    let pyramid = || CookieSessionFactory::builder(ring.clone()).pyramid(PyramidHash::Sha512);
+    assert_eq!(
+        key_source(pyramid().build().unwrap_err()),
+        (
+            "pyramid.ini line 1".to_owned(),
+            "too short: 7 bytes, at least 16 are needed".to_owned()
+        )
+    );
+    // ...unless the builder opts in: then it loads and works...
+    assert!(pyramid().allow_short_secret().build().is_ok());
+    let sixteen = KeyRing::parse("sixteen bytes!!!\n", "pyramid.ini").unwrap();
+    assert!(
+        CookieSessionFactory::builder(sixteen)
+            .pyramid(PyramidHash::Sha512)
+            .build()
+            .is_ok()
+    );
+    // ...and the native format refuses it whatever the builder says.
+    let error = CookieSessionFactory::builder(ring.clone())
+        .allow_short_secret()
+        .build()
+        .unwrap_err();
     assert_eq!(
         key_source(error),
         (
@@ -253,14 +274,24 @@ fn rings_from_environment_variables() {
             .env(CHILD_MARKER, "1")
             .env(
                 "CS_TEST_GOOD",
-                format!(" hex:{HEX_SECRET},\n{TEXT_SECRET}  , ,"),
+                format!(" hex:{HEX_SECRET},\n{TEXT_SECRET}  \n\n"),
+            )
+            .env(
+                "CS_TEST_PREFIXED",
+                format!("hex:{HEX_SECRET}, ,base64:{BASE64_SECRET},"),
+            )
+            .env("CS_TEST_COMMA", format!(" {COMMA_PASSPHRASE} "))
+            .env("CS_TEST_TEXT_COMMA", format!("text:{COMMA_PASSPHRASE}"))
+            .env(
+                "CS_TEST_MIXED",
+                format!("hex:{HEX_SECRET},{COMMA_PASSPHRASE}"),
             )
             .env("CS_TEST_SHORT", format!("{TEXT_SECRET}\n tiny secret "))
             .env(
                 "CS_TEST_SPACES",
                 "  a passphrase with inner spaces that is long enough  ",
             )
-            .env("CS_TEST_DUPLICATE", format!("{TEXT_SECRET},{TEXT_SECRET}"))
+            .env("CS_TEST_DUPLICATE", format!("{TEXT_SECRET}\n{TEXT_SECRET}"))
             .env("CS_TEST_EMPTY", " , ")
             .env_remove("CS_TEST_UNSET")
             .output()
@@ -284,6 +315,30 @@ fn rings_from_environment_variables() {
     assert_eq!(ring.len(), 2);
     assert_eq!(ring.primary(), &Secret::from_hex(HEX_SECRET).unwrap());
     assert_eq!(ring.secrets()[1], Secret::from_text(TEXT_SECRET));
+
+    // Commas split only hex: and base64: secrets...
+    let ring = KeyRing::from_env("CS_TEST_PREFIXED").unwrap();
+    assert_eq!(
+        ring.secrets(),
+        [
+            Secret::from_hex(HEX_SECRET).unwrap(),
+            Secret::from_base64(BASE64_SECRET).unwrap()
+        ]
+    );
+    // ...never a passphrase, with or without `text:` (this one used to become a 13-byte
+    // primary and two verify-only keys).
+    for var in ["CS_TEST_COMMA", "CS_TEST_TEXT_COMMA"] {
+        let ring = KeyRing::from_env(var).unwrap();
+        assert_eq!(
+            ring.secrets(),
+            [Secret::from_text(COMMA_PASSPHRASE)],
+            "{var}"
+        );
+    }
+    // A line mixing a prefixed secret and text is one secret: here not valid hex, an error.
+    let (source, problem) = key_source(KeyRing::from_env("CS_TEST_MIXED").unwrap_err());
+    assert_eq!(source, "$CS_TEST_MIXED entry 1");
+    assert!(problem.starts_with("bad encoding"), "{problem}");
 
     let error = CookieSessionFactory::new(KeyRing::from_env("CS_TEST_SHORT").unwrap()).unwrap_err();
     assert_secret_absent(&error, "tiny-secret");

@@ -336,7 +336,7 @@ proptest! {
             .unwrap();
         let now = UnixTime::from_secs(1_700_000_000);
         let mut session = factory.load(None, now);
-        *session.state_mut() = state.clone();
+        *session.state_mut() = state.clone().into();
         for (i, pad) in padding.iter().enumerate() {
             session.insert(format!("pad{i}"), pad).unwrap();
         }
@@ -357,7 +357,7 @@ proptest! {
             Err(other) => prop_assert!(false, "unexpected {:?}", other),
         }
         // encode_value applies the same limit to the same header.
-        match factory.encode_value(session.state(), now, now) {
+        match factory.encode_value(&session.state().to_map(), now, now) {
             Ok(value) => prop_assert!(value.len() < size_limit),
             Err(EncodeError::TooLarge { size, limit }) => prop_assert!(size > limit),
             Err(other) => prop_assert!(false, "unexpected {:?}", other),

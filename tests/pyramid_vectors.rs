@@ -39,6 +39,8 @@ fn factory_with_timeout(case: &Value, timeout: Option<Duration>) -> Option<Cooki
             .salt(Salt::from_text(case["salt"].as_str().unwrap()))
             .timeout(timeout)
             .reissue_time(None)
+            // Some vectors use real apps' short secrets ("abc").
+            .allow_short_secret()
             .build()
             .unwrap(),
     )
@@ -52,6 +54,7 @@ fn raw_key_factory_for(case: &Value) -> CookieSessionFactory {
         .salt(Salt::from_bytes(Vec::new()))
         .timeout(timeout(case))
         .reissue_time(None)
+        .allow_short_secret()
         .build()
         .unwrap()
 }
@@ -76,7 +79,7 @@ fn strict_cases_match_pyramid() {
                     assert_eq!(verified.created, time(&case["created"]), "{name}");
                     assert_eq!(verified.accessed, time(&case["accessed"]), "{name}");
                     assert_eq!(
-                        Value::Object(session.state().clone()),
+                        Value::Object(session.state().to_map()),
                         case["state"],
                         "{name}"
                     );

@@ -318,3 +318,152 @@ fn a_zero_timeout_needs_a_zero_reissue_time() {
     assert!(builder().reissue_time(Duration::ZERO).build().is_ok());
     assert!(builder().reissue_time(None).build().is_ok());
 }
+
+// ----- regeneration at login (session fixation) ----------------------------------------------
+
+#[test]
+fn regenerate_starts_a_fresh_session_with_a_new_csrf_token() {
+    let f = factory();
+    // Before login: the session (perhaps planted by an attacker) has a token and some state.
+    let mut planted_token = String::new();
+    let before = request(&f, None, T0, |s| {
+        planted_token = s.get_csrf_token();
+        s.insert("cart", ["book"]).unwrap();
+        s.insert("role", "admin").unwrap();
+    })
+    .unwrap();
+
+    let login = T0 + 300;
+    let mut new_token = String::new();
+    let after = request(&f, Some(&before), login, |s| {
+        assert_eq!(s.created(), at(T0));
+        s.regenerate_keeping(&["cart"]);
+        s.insert("user_id", 42).unwrap();
+        new_token = s.get_csrf_token();
+    })
+    .expect("regeneration sends a new cookie");
+
+    let session = f.load(Some(after.value()), at(login));
+    assert!(
+        !session.check_csrf_token(&planted_token),
+        "old token still valid"
+    );
+    assert!(session.check_csrf_token(&new_token));
+    assert_eq!(session.created(), at(login), "created not reset");
+    assert_eq!(session.accessed(), at(login));
+    assert_eq!(
+        session.get::<Vec<String>>("cart").unwrap().unwrap(),
+        ["book"]
+    );
+    assert_eq!(session.get::<String>("role").unwrap(), None);
+    assert_eq!(session.get::<u32>("user_id").unwrap(), Some(42));
+}
+
+#[test]
+fn regenerate_replaces_the_token_even_when_asked_to_keep_it() {
+    let f = factory();
+    let mut session = f.load(None, at(T0));
+    let old = session.get_csrf_token();
+    session.regenerate_keeping(&["_csrft_", "absent"]);
+    assert!(!session.check_csrf_token(&old));
+    assert_eq!(session.len(), 1, "only the new token: {session:?}");
+    assert!(session.is_changed());
+}
+
+#[test]
+fn regenerate_then_max_lifetime_counts_from_the_login() {
+    let f = CookieSessionFactory::builder(Secret::from_bytes(vec![9; 32]))
+        .timeout(None)
+        .max_lifetime(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    let before = request(&f, None, T0, |s| {
+        s.insert("n", 1).unwrap();
+    })
+    .unwrap();
+    let after = request(&f, Some(&before), T0 + 3000, Session::regenerate).unwrap();
+    // The pre-login cookie's lifetime is over; the regenerated one has most of its own left.
+    assert!(f.load(Some(before.value()), at(T0 + 3601)).is_new());
+    let session = f.load(Some(after.value()), at(T0 + 3601));
+    assert_eq!(session.load_error(), None);
+}
+
+// ----- cookie name prefixes (cookie tossing) ---------------------------------------------------
+
+mod cookie_prefixes {
+    use cookie_session::{ConfigError, CookieSessionConfig, CookieSessionFactory, Secret};
+
+    fn builder(name: &str) -> CookieSessionConfig {
+        CookieSessionFactory::builder(Secret::from_bytes(vec![9; 32])).cookie_name(name)
+    }
+
+    fn refused(builder: CookieSessionConfig, prefix: &'static str, requirement: &'static str) {
+        assert_eq!(
+            builder.build().unwrap_err(),
+            ConfigError::CookiePrefix {
+                prefix,
+                requirement
+            }
+        );
+    }
+
+    #[test]
+    fn host_prefix_needs_secure_root_path_and_no_domain() {
+        let factory = builder("__Host-session").build().unwrap();
+        let cookie = {
+            let now = cookie_session::UnixTime::from_secs(1_700_000_000);
+            let mut session = factory.load(None, now);
+            session.insert("n", 1).unwrap();
+            factory.finish(&session, now).unwrap().unwrap()
+        };
+        let header = cookie.as_str();
+        assert!(header.starts_with("__Host-session="), "{header}");
+        assert!(
+            header.contains("; Secure") && header.contains("; Path=/"),
+            "{header}"
+        );
+        assert!(!header.contains("Domain"), "{header}");
+
+        refused(builder("__Host-session").secure(false), "__Host-", "Secure");
+        refused(
+            builder("__Host-session").path(Some("/app".to_owned())),
+            "__Host-",
+            "Path=/",
+        );
+        refused(builder("__Host-session").path(None), "__Host-", "Path=/");
+        refused(
+            builder("__Host-session").domain(Some("example.com".to_owned())),
+            "__Host-",
+            "no Domain",
+        );
+    }
+
+    #[test]
+    fn secure_prefix_needs_secure_only() {
+        builder("__Secure-session")
+            .path(Some("/app".to_owned()))
+            .domain(Some("example.com".to_owned()))
+            .build()
+            .unwrap();
+        refused(
+            builder("__Secure-session").secure(false),
+            "__Secure-",
+            "Secure",
+        );
+    }
+
+    #[test]
+    fn prefixes_are_matched_in_any_letter_case_as_browsers_do() {
+        refused(builder("__host-sid").secure(false), "__Host-", "Secure");
+        refused(
+            builder("__HOST-sid").domain(Some("example.com".to_owned())),
+            "__Host-",
+            "no Domain",
+        );
+        refused(builder("__SeCuRe-sid").secure(false), "__Secure-", "Secure");
+        // Names that only look alike carry no prefix.
+        for name in ["_Host-sid", "__Hostsid", "x__Host-sid", "__Secure"] {
+            builder(name).secure(false).build().unwrap();
+        }
+    }
+}

@@ -255,7 +255,12 @@ impl Case {
         );
         let sealed = self.floor_finish();
         if self.wire != Wire::Pyramid {
-            assert_eq!(self.floor.open(&sealed).expect("opens"), self.state, "{}", self.id());
+            assert_eq!(
+                self.floor.open(&sealed).expect("opens"),
+                self.state,
+                "{}",
+                self.id()
+            );
         }
     }
 }

@@ -364,7 +364,7 @@ fn check_finish(
 ) -> Option<(String, VerifiedCookie)> {
     let factory = &fixture.factory;
     let result = factory.finish_for_status(session, status, now);
-    let state = session.state().clone();
+    let state = session.state().to_map();
     match result {
         Ok(Some(set_cookie)) => {
             assert!(

@@ -34,19 +34,10 @@
 //! }
 //! ```
 //!
-//! # What happens when
-//!
-//! * **A bad cookie** (malformed, forged, expired, made with a retired key) never fails the
-//!   request: the handler gets a new session; [`LazySession::load_error`] says why.
-//! * **Error responses**: a handler's error has already become a response when the middleware
-//!   sees it, so the session is finished with that response's status. With
-//!   [`set_on_error(false)`](crate::CookieSessionConfig::set_on_error) a 5xx response carries no
-//!   cookie (the session changes of that request are dropped).
-//! * **A session too large for a cookie** ([`EncodeError::TooLarge`], logged by the core with both
-//!   sizes) is never silently dropped: the response is replaced by an empty `500 Internal Server
-//!   Error` without `Set-Cookie`. [`SessionMiddleware::on_encode_error`] replaces that response.
-//! * **The extractor without the middleware**: extracting [`Session`] fails with
-//!   [`SessionMiddlewareMissing`], logged at error level and rendered as an empty 500.
+//! What the middleware does with bad cookies, error responses, panics, caches and oversized
+//! sessions is the same in every adapter: see the
+//! [adapter contract](crate::LazySession#the-adapter-contract). A handler's error has already
+//! become a response when the middleware sees it, so its status decides.
 //!
 //! # Pitfalls
 //!
@@ -54,32 +45,33 @@
 //!   The session middleware must wrap every service that uses the session: a middleware
 //!   registered *before* it (so nested inside it) can use the session through [`SessionExt`],
 //!   one registered *after* it cannot.
-//! * **Never call [`Secret::generate`](crate::Secret::generate) (or build the factory) inside the
-//!   `HttpServer::new` closure.** The closure runs once per worker thread, so each worker would
-//!   sign with a different key and reject the others' cookies, at random. Build the factory once
-//!   and move clones into the closure.
-//! * **Streaming bodies**: the `Set-Cookie` is decided when the handler returns its response;
-//!   session changes made while a streaming body is produced are lost (the headers are gone).
+//! * **Never build the factory inside the `HttpServer::new` closure.** The closure runs once per
+//!   worker thread; build the factory once and move clones into the closure.
+//! * **Panics**: actix-web does not catch a handler's panic (the connection is dropped). A
+//!   panic-catching middleware inside this one turns it into a response; the session is still
+//!   not written.
 //! * An inner middleware that returns `Err` instead of a response bypasses this one: actix-web
 //!   renders that error itself, without a session cookie.
 
 use std::fmt;
 use std::future::{Ready, ready};
-use std::ops::Deref;
 use std::sync::Arc;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{COOKIE, HeaderValue, SET_COOKIE};
+use actix_web::http::header::{CACHE_CONTROL, COOKIE, HeaderName, HeaderValue};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use futures_util::future::LocalBoxFuture;
 
+pub use super::MissingSessionMiddleware;
 use crate::error::EncodeError;
 use crate::factory::CookieSessionFactory;
-use crate::lazy::LazySession;
+use crate::lazy::{AfterResponse, LazySession, ResponseFacts};
 
-type EncodeErrorHandler = Arc<dyn Fn(&EncodeError) -> HttpResponse + Send + Sync>;
+/// The hook that answers a session too large for its cookie: see
+/// [`SessionMiddleware::on_encode_error`].
+pub type EncodeErrorHook = Arc<dyn Fn(&EncodeError) -> HttpResponse + Send + Sync>;
 
 /// The middleware: one per application, built from a [`CookieSessionFactory`].
 ///
@@ -101,7 +93,7 @@ type EncodeErrorHandler = Arc<dyn Fn(&EncodeError) -> HttpResponse + Send + Sync
 #[derive(Clone)]
 pub struct SessionMiddleware {
     factory: CookieSessionFactory,
-    on_encode_error: EncodeErrorHandler,
+    on_encode_error: EncodeErrorHook,
 }
 
 impl fmt::Debug for SessionMiddleware {
@@ -174,7 +166,7 @@ where
 pub struct SessionService<S> {
     service: S,
     factory: CookieSessionFactory,
-    on_encode_error: EncodeErrorHandler,
+    on_encode_error: EncodeErrorHook,
 }
 
 impl<S> fmt::Debug for SessionService<S> {
@@ -198,7 +190,7 @@ where
     forward_ready!(service);
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
-        let session = LazySession::from_cookie_headers(
+        let session = LazySession::new(
             self.factory.clone(),
             request
                 .headers()
@@ -207,36 +199,40 @@ where
         );
         request
             .extensions_mut()
-            .insert(SessionSlot(session.clone()));
+            .insert(SessionInRequest(session.clone()));
         let on_encode_error = Arc::clone(&self.on_encode_error);
         let response = self.service.call(request);
 
         Box::pin(async move {
             let mut response = response.await?;
-            let set_cookie = match session.finish(response.status().as_u16()) {
-                Ok(None) => return Ok(response.map_into_left_body()),
-                Ok(Some(set_cookie)) => set_cookie,
-                Err(error) => {
-                    // Already logged by the core.
-                    let replacement = on_encode_error(&error);
-                    let (request, _discarded) = response.into_parts();
-                    return Ok(ServiceResponse::new(request, replacement).map_into_right_body());
-                }
+            let facts = ResponseFacts {
+                status: response.status().as_u16(),
+                has_cache_control: response.headers().contains_key(CACHE_CONTROL),
             };
-            match HeaderValue::from_str(set_cookie.as_str()) {
-                Ok(value) => {
-                    response.headers_mut().append(SET_COOKIE, value);
-                    Ok(response.map_into_left_body())
+            let replacement = match session.after_response(facts) {
+                AfterResponse::Unchanged => return Ok(response.map_into_left_body()),
+                AfterResponse::AppendHeaders(headers) => {
+                    let mut replacement = None;
+                    for (name, value) in headers.iter() {
+                        let Ok(value) = HeaderValue::from_str(value) else {
+                            // The core only builds header-safe values; should that ever break,
+                            // the session must not be lost silently.
+                            tracing::error!(name, "session header is not a valid header value");
+                            replacement = Some(HttpResponse::InternalServerError().finish());
+                            break;
+                        };
+                        let name = HeaderName::from_static(name);
+                        response.headers_mut().append(name, value);
+                    }
+                    match replacement {
+                        None => return Ok(response.map_into_left_body()),
+                        Some(replacement) => replacement,
+                    }
                 }
-                Err(_) => {
-                    // The core only builds header-safe values; should that ever break, the
-                    // session must not be lost silently.
-                    tracing::error!("session Set-Cookie is not a valid header value; not sent");
-                    let (request, _discarded) = response.into_parts();
-                    let replacement = HttpResponse::InternalServerError().finish();
-                    Ok(ServiceResponse::new(request, replacement).map_into_right_body())
-                }
-            }
+                AfterResponse::Replace(error) => on_encode_error(&error),
+            };
+            let (request, _discarded) = response.into_parts();
+            Ok(ServiceResponse::new(request, replacement).map_into_right_body())
         })
     }
 }
@@ -244,82 +240,41 @@ where
 /// The handle the middleware stores in the request extensions; private, so only the middleware
 /// can put one there.
 #[derive(Clone)]
-struct SessionSlot(LazySession);
+struct SessionInRequest(LazySession);
 
-/// The request's session, as an extractor. It dereferences to [`LazySession`], which has the
-/// whole API (`get`, `insert`, `remove`, `invalidate`, flash, CSRF, ...). Clones share the same
-/// session.
-///
-/// Needs [`SessionMiddleware`]; without it extraction fails with [`SessionMiddlewareMissing`]
-/// (a 500).
-///
-/// ```
-/// use cookie_session::actix::Session;
-///
-/// async fn visits(session: Session) -> actix_web::Result<String> {
-///     let visits = session.get::<u64>("visits")?.unwrap_or(0) + 1;
-///     session.insert("visits", visits)?;
-///     Ok(visits.to_string())
-/// }
-/// ```
-#[derive(Clone, Debug)]
-pub struct Session(LazySession);
-
-impl Session {
-    /// The underlying [`LazySession`].
-    #[must_use]
-    pub fn into_inner(self) -> LazySession {
-        self.0
-    }
-}
-
-impl Deref for Session {
-    type Target = LazySession;
-
-    fn deref(&self) -> &LazySession {
-        &self.0
-    }
-}
-
-impl From<Session> for LazySession {
-    fn from(session: Session) -> Self {
-        session.0
-    }
+super::session_newtype! {
+    /// The request's session, as an extractor. It dereferences to [`LazySession`]: `get`,
+    /// `insert`, `remove`, `invalidate`, and the whole [`Session`](crate::Session) API through
+    /// [`with`](LazySession::with). Clones share the same session.
+    ///
+    /// Needs [`SessionMiddleware`]; without it extraction fails with
+    /// [`MissingSessionMiddleware`] (a 500).
+    ///
+    /// ```
+    /// use cookie_session::actix::Session;
+    ///
+    /// async fn visits(session: Session) -> actix_web::Result<String> {
+    ///     let visits = session.get::<u64>("visits")?.unwrap_or(0) + 1;
+    ///     session.insert("visits", visits)?;
+    ///     Ok(visits.to_string())
+    /// }
+    /// ```
 }
 
 impl FromRequest for Session {
-    type Error = SessionMiddlewareMissing;
+    type Error = MissingSessionMiddleware;
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        ready(request.session().ok_or_else(|| {
-            tracing::error!(
-                path = request.path(),
-                "cookie_session::actix::Session extracted, but SessionMiddleware is not installed \
-                 around this route; answering 500"
-            );
-            SessionMiddlewareMissing
-        }))
-    }
-}
-
-/// The error when [`Session`] is extracted on a route that [`SessionMiddleware`] does not wrap:
-/// a configuration mistake, answered with an empty 500 and logged at error level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SessionMiddlewareMissing;
-
-impl fmt::Display for SessionMiddlewareMissing {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(
-            "the session extractor was used without cookie_session::actix::SessionMiddleware \
-             (add it with App::wrap, after any middleware that uses the session)",
+        ready(
+            request
+                .session()
+                .ok_or_else(|| MissingSessionMiddleware::logged(request.path())),
         )
     }
 }
 
-impl std::error::Error for SessionMiddlewareMissing {}
-
-impl ResponseError for SessionMiddlewareMissing {
+impl ResponseError for MissingSessionMiddleware {
     fn status_code(&self) -> StatusCode {
         StatusCode::INTERNAL_SERVER_ERROR
     }
@@ -352,7 +307,7 @@ pub trait SessionExt {
 impl SessionExt for HttpRequest {
     fn session(&self) -> Option<Session> {
         self.extensions()
-            .get::<SessionSlot>()
+            .get::<SessionInRequest>()
             .map(|slot| Session(slot.0.clone()))
     }
 }
@@ -360,7 +315,7 @@ impl SessionExt for HttpRequest {
 impl SessionExt for ServiceRequest {
     fn session(&self) -> Option<Session> {
         self.extensions()
-            .get::<SessionSlot>()
+            .get::<SessionInRequest>()
             .map(|slot| Session(slot.0.clone()))
     }
 }

@@ -27,25 +27,10 @@
 //! # }
 //! ```
 //!
-//! # Behaviour
-//!
-//! - **Bad cookies** (malformed, tampered, unknown key, expired) never fail the request: the
-//!   handler sees a new session, and [`LazySession::load_error`](crate::LazySession::load_error)
-//!   says why.
-//! - **Set-Cookie** is appended (never replacing a `Set-Cookie` the handler set itself) only
-//!   when the session changed, was re-issued after `reissue_time`, verified under a verify-only
-//!   key (rotation) or was invalidated.
-//! - **Error responses**: whether a 5xx response still carries the cookie is the factory's
-//!   `set_on_error` setting, decided from the response status. A handler that returns
-//!   `Err(...)` which becomes a 500 counts as an error response.
-//! - **A session too large for a cookie** is never silently dropped: the core logs
-//!   [`EncodeError::TooLarge`] with both sizes, and the layer replaces the response with an
-//!   empty `500 Internal Server Error` without a `Set-Cookie`. Change that response with
-//!   [`SessionLayer::on_encode_error`].
-//! - **The extractor without the layer** rejects the request with `500 Internal Server Error`
-//!   (body `session layer missing`) and logs the reason at error level; it never panics.
-//!   `Option<Session>` extracts `None` instead, for handlers shared by routers with and without
-//!   the layer.
+//! What the layer does with bad cookies, error responses, panics, caches and oversized sessions
+//! is the same in every adapter: see the
+//! [adapter contract](crate::LazySession#the-adapter-contract). `Option<Session>` extracts
+//! `None` on a route without the layer, for handlers shared by routers with and without it.
 //!
 //! # Pitfalls
 //!
@@ -57,21 +42,13 @@
 //! - In a `tower::ServiceBuilder`, the first layer listed is the outermost. Layers outside the
 //!   session layer that answer on their own (timeouts, authentication, panic catchers) produce
 //!   responses without the session cookie; changes a handler made before such a response are
-//!   lost.
-//! - Headers are sent when the handler returns. Changes made to the session while a streaming
-//!   body is produced are not written.
-//! - Build the [`CookieSessionFactory`] once and clone the layer; a factory built per request or
-//!   per worker with [`Secret::generate`](crate::Secret::generate) would give each its own key.
+//!   lost. A panic catcher inside the session layer works too: the panic still commits nothing.
 //! - One session layer per route: a second `SessionLayer` inside the first replaces the
 //!   session the handler sees.
-//! - [`LazySession::with`](crate::LazySession::with) holds the session lock while its closure
-//!   runs: do not call other methods of the session from inside it, and do not hold anything
-//!   across an `.await` there.
 
 use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
-use std::ops::Deref;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -79,17 +56,20 @@ use std::task::{Context, Poll};
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::response::{IntoResponse, Response};
-use http::header::{COOKIE, SET_COOKIE};
+use http::header::{CACHE_CONTROL, COOKIE};
 use http::request::Parts;
 use http::{HeaderValue, Request, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
 
+pub use super::MissingSessionMiddleware;
 use crate::error::EncodeError;
 use crate::factory::CookieSessionFactory;
-use crate::lazy::LazySession;
+use crate::lazy::{AfterResponse, LazySession, ResponseFacts};
 
-type EncodeErrorHook = Arc<dyn Fn(&EncodeError) -> Response + Send + Sync>;
+/// The hook that answers a session too large for its cookie: see
+/// [`SessionLayer::on_encode_error`].
+pub type EncodeErrorHook = Arc<dyn Fn(&EncodeError) -> Response + Send + Sync>;
 
 /// A tower [`Layer`] that gives each request a session and writes its cookie back.
 ///
@@ -202,7 +182,7 @@ impl<S: fmt::Debug> fmt::Debug for SessionService<S> {
 /// What the layer stores in the request extensions. Private, so no other code can put a
 /// session there or take it out by type.
 #[derive(Clone)]
-struct SessionHandle(LazySession);
+struct SessionInRequest(LazySession);
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S>
 where
@@ -226,13 +206,13 @@ where
         let mut ready = std::mem::replace(&mut self.inner, clone);
 
         let cookie_headers = request.headers().get_all(COOKIE);
-        let session = LazySession::from_cookie_headers(
+        let session = LazySession::new(
             self.factory.clone(),
             cookie_headers.iter().map(|value| value.as_bytes()),
         );
         request
             .extensions_mut()
-            .insert(SessionHandle(session.clone()));
+            .insert(SessionInRequest(session.clone()));
         let on_encode_error = Arc::clone(&self.on_encode_error);
 
         let response = ready.call(request);
@@ -243,86 +223,71 @@ where
     }
 }
 
-/// Appends the session's `Set-Cookie` to `response`, or swaps the response for the error hook's.
+/// Does what the session asks of the response (see [`AfterResponse`]).
 fn finish(
     mut response: Response,
     session: &LazySession,
     on_encode_error: &(dyn Fn(&EncodeError) -> Response + Send + Sync),
 ) -> Response {
-    match session.finish(response.status().as_u16()) {
-        Ok(None) => response,
-        Ok(Some(set_cookie)) => match HeaderValue::try_from(set_cookie.into_string()) {
-            Ok(value) => {
-                response.headers_mut().append(SET_COOKIE, value);
-                response
+    let facts = ResponseFacts {
+        status: response.status().as_u16(),
+        has_cache_control: response.headers().contains_key(CACHE_CONTROL),
+    };
+    match session.after_response(facts) {
+        AfterResponse::Unchanged => response,
+        AfterResponse::AppendHeaders(headers) => {
+            for (name, value) in headers.iter() {
+                let Ok(value) = HeaderValue::try_from(value) else {
+                    // The core only builds header-safe values; should that ever break, answer
+                    // rather than send a response without its cookie.
+                    tracing::error!(
+                        name,
+                        "session header is not a valid header value; answering 500"
+                    );
+                    return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                };
+                response.headers_mut().append(name, value);
             }
-            Err(_) => {
-                // The core validates names and attributes and writes base64 values, so this is a
-                // bug, not bad input; still answer rather than send a response without its cookie.
-                tracing::error!("session Set-Cookie is not a valid header value; answering 500");
-                StatusCode::INTERNAL_SERVER_ERROR.into_response()
-            }
-        },
-        // Already logged by the core.
-        Err(error) => on_encode_error(&error),
+            response
+        }
+        AfterResponse::Replace(error) => on_encode_error(&error),
     }
 }
 
-/// The request's session, extracted in a handler. Derefs to [`LazySession`], which has the
-/// whole session API (`get`, `insert`, `remove`, `invalidate`, `flash`, CSRF tokens, ...).
-///
-/// Extracting it decodes nothing: the cookie is decoded on first use. Clones share the same
-/// session. Needs [`SessionLayer`] around the route: without it the request is answered with
-/// `500 Internal Server Error` (see [`MissingSessionLayer`]).
-///
-/// ```
-/// use cookie_session::axum::Session;
-///
-/// async fn whoami(session: Session) -> String {
-///     // A value of another type (e.g. written by another app) reads as absent here.
-///     let username: Option<String> = session.get("username").ok().flatten();
-///     username.unwrap_or_else(|| "anonymous".to_owned())
-/// }
-///
-/// async fn logout(session: Session) -> &'static str {
-///     session.invalidate();
-///     "Goodbye!"
-/// }
-/// # let _ = (whoami, logout);
-/// ```
-#[derive(Clone, Debug)]
-pub struct Session(LazySession);
-
-impl Session {
-    /// The underlying per-request handle.
-    #[must_use]
-    pub fn into_inner(self) -> LazySession {
-        self.0
-    }
-}
-
-impl Deref for Session {
-    type Target = LazySession;
-
-    fn deref(&self) -> &LazySession {
-        &self.0
-    }
+super::session_newtype! {
+    /// The request's session, extracted in a handler. Derefs to [`LazySession`]: `get`,
+    /// `insert`, `remove`, `invalidate`, and the whole [`Session`](crate::Session) API through
+    /// [`with`](LazySession::with).
+    ///
+    /// Extracting it decodes nothing: the cookie is decoded on first use. Clones share the same
+    /// session. Needs [`SessionLayer`] around the route: without it the request is answered with
+    /// `500 Internal Server Error` (see [`MissingSessionMiddleware`]).
+    ///
+    /// ```
+    /// use cookie_session::axum::Session;
+    ///
+    /// async fn whoami(session: Session) -> String {
+    ///     // A value of another type (e.g. written by another app) reads as absent here.
+    ///     let username: Option<String> = session.get("username").ok().flatten();
+    ///     username.unwrap_or_else(|| "anonymous".to_owned())
+    /// }
+    ///
+    /// async fn logout(session: Session) -> &'static str {
+    ///     session.invalidate();
+    ///     "Goodbye!"
+    /// }
+    /// # let _ = (whoami, logout);
+    /// ```
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Session {
-    type Rejection = MissingSessionLayer;
+    type Rejection = MissingSessionMiddleware;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        match parts.extensions.get::<SessionHandle>() {
-            Some(SessionHandle(session)) => Ok(Self(session.clone())),
-            None => {
-                tracing::error!(
-                    path = parts.uri.path(),
-                    "Session extractor used on a route without SessionLayer; answering 500 \
-                     (was the route added after `Router::layer`?)"
-                );
-                Err(MissingSessionLayer)
-            }
+        match parts.extensions.get::<SessionInRequest>() {
+            Some(SessionInRequest(session)) => Ok(Self(session.clone())),
+            // Was the route added after `Router::layer`?
+            None => Err(MissingSessionMiddleware::logged(parts.uri.path())),
         }
     }
 }
@@ -338,27 +303,13 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Session {
     ) -> Result<Option<Self>, Self::Rejection> {
         Ok(parts
             .extensions
-            .get::<SessionHandle>()
-            .map(|SessionHandle(session)| Self(session.clone())))
+            .get::<SessionInRequest>()
+            .map(|SessionInRequest(session)| Self(session.clone())))
     }
 }
 
-/// Rejection of the [`Session`] extractor on a route that [`SessionLayer`] does not wrap: a
-/// configuration bug, answered with `500 Internal Server Error` and the body
-/// `session layer missing` (the reason is logged at error level when it happens).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MissingSessionLayer;
-
-impl fmt::Display for MissingSessionLayer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("session layer missing")
-    }
-}
-
-impl std::error::Error for MissingSessionLayer {}
-
-impl IntoResponse for MissingSessionLayer {
+impl IntoResponse for MissingSessionMiddleware {
     fn into_response(self) -> Response {
-        (StatusCode::INTERNAL_SERVER_ERROR, "session layer missing").into_response()
+        StatusCode::INTERNAL_SERVER_ERROR.into_response()
     }
 }

@@ -1,6 +1,70 @@
-//! Framework adapters. Each is thin: it hands the request's `Cookie` header to a
-//! [`LazySession`](crate::LazySession) and appends the `Set-Cookie` that
-//! [`LazySession::finish`](crate::LazySession::finish) returns. All session logic is in the core.
+//! Framework adapters: only the glue between a framework and [`LazySession`](crate::LazySession),
+//! whose [adapter contract](crate::LazySession#the-adapter-contract) describes the behaviour all
+//! of them share.
+//!
+//! Each adapter module offers the same names:
+//!
+//! - the middleware, in the framework's idiom (`SessionLayer` for axum, `SessionMiddleware` for
+//!   actix-web, `SessionFairing` for rocket), with `new(factory)`, `on_encode_error(hook)` and
+//!   `factory()`;
+//! - `Session`, the extractor (request guard), which dereferences to
+//!   [`LazySession`](crate::LazySession);
+//! - `MissingSessionMiddleware`, the extractor's rejection when the middleware is missing;
+//! - `EncodeErrorHook`, the type of the hook that answers a session too large for its cookie.
+
+/// The `Session` newtype every adapter exposes around [`LazySession`](crate::LazySession):
+/// `Deref`, `into_inner` and `From<Session> for LazySession`, written once.
+#[cfg(any(feature = "actix-web", feature = "axum", feature = "rocket"))]
+macro_rules! session_newtype {
+    ($(#[$meta:meta])*) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug)]
+        pub struct Session(crate::lazy::LazySession);
+
+        impl Session {
+            /// The underlying per-request handle.
+            #[must_use]
+            pub fn into_inner(self) -> crate::lazy::LazySession {
+                self.0
+            }
+        }
+
+        impl std::ops::Deref for Session {
+            type Target = crate::lazy::LazySession;
+
+            fn deref(&self) -> &crate::lazy::LazySession {
+                &self.0
+            }
+        }
+
+        impl From<Session> for crate::lazy::LazySession {
+            fn from(session: Session) -> Self {
+                session.0
+            }
+        }
+    };
+}
+#[cfg(any(feature = "actix-web", feature = "axum", feature = "rocket"))]
+pub(crate) use session_newtype;
+
+/// The rejection of every adapter's `Session` extractor on a request that the session
+/// middleware does not wrap: a configuration bug, answered with an empty
+/// `500 Internal Server Error` (the reason is logged at error level, never sent to the client).
+#[cfg(any(feature = "actix-web", feature = "axum", feature = "rocket"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "session middleware missing: the Session extractor needs the session middleware around its route"
+)]
+pub struct MissingSessionMiddleware;
+
+#[cfg(any(feature = "actix-web", feature = "axum", feature = "rocket"))]
+impl MissingSessionMiddleware {
+    /// Logs the mistake, with the request path, and returns the rejection.
+    fn logged(path: &str) -> Self {
+        tracing::error!(path, "{Self}; answering 500");
+        Self
+    }
+}
 
 #[cfg(feature = "actix-web")]
 pub mod actix;

@@ -41,31 +41,26 @@
 //!   fairings run, rocket#1863), and error catchers discard cookies that handlers added to the
 //!   jar. The fairing appends its `Set-Cookie` header to the response directly, so the session
 //!   survives both. Do not set the session cookie yourself.
-//! * **Error responses.** The fairing also runs for catcher responses (a handler returning
-//!   `Status::InternalServerError`, a failing guard, a panicking handler). Whether a 5xx response
-//!   still carries the session cookie is the factory's `set_on_error` setting
-//!   ([`CookieSessionConfig::set_on_error`](crate::CookieSessionConfig::set_on_error), default
-//!   `true` as in Pyramid).
-//! * **A session too large for a cookie** is never dropped silently: the core logs
-//!   [`EncodeError::TooLarge`] with both sizes and the fairing replaces the response with an
-//!   opaque `500 Internal Server Error` (empty body, no `Set-Cookie`). Choose another response
-//!   with [`SessionFairing::on_encode_error`].
-//! * **The guard without the fairing** fails with `500 Internal Server Error`; the reason
-//!   ([`MissingFairing`]) is logged by this crate (`tracing`, error level) and by Rocket's
-//!   guard-failure log line. It never panics. Take `Option<Session>` to run without sessions.
+//! * **The guard without the fairing** fails with `500 Internal Server Error` and
+//!   [`MissingSessionMiddleware`]. Take `Option<Session>` to run without sessions.
+//! * **Error responses and panics.** The fairing also runs for catcher responses (a handler
+//!   returning `Status::InternalServerError`, a failing guard, a panicking handler). A panic
+//!   looks like any other 500 to a fairing; the session knows it apart because the handler's
+//!   guard was dropped while unwinding, and writes nothing.
 //! * **Attach the fairing once**, before any other fairing that uses the guard in its own
 //!   `on_request`. It is a singleton: attaching a second one replaces the first, so a response
 //!   never carries two session cookies.
 //! * **Keys are the factory's**, not Rocket's `secret_key` (which only protects Rocket's private
 //!   cookies). No `cookie::Key` appears in this API, so cookie crate versions cannot clash.
-//! * **Streaming bodies:** the cookie is decided when the fairing runs, before the body is sent.
-//!   Session changes made while a streamed body is being produced are lost.
 //! * **`Secure` by default.** Browsers send `Secure` cookies to `http://localhost`, but not to
 //!   other plain-HTTP hosts; turn it off explicitly there with
 //!   [`CookieSessionConfig::secure`](crate::CookieSessionConfig::secure)`(false)`.
 //! * **Testing with `rocket::local`:** the fairing reads the raw `Cookie` header; when a request
 //!   has none (the local client's `.cookie(..)` and tracked clients fill Rocket's jar instead), it
 //!   falls back to the jar's cookie of the session's name.
+//!
+//! Everything else (bad cookies, `set_on_error`, cache headers, oversized sessions) is the same
+//! in every adapter: see the [adapter contract](crate::LazySession#the-adapter-contract).
 
 use std::io::Cursor;
 use std::sync::{Arc, OnceLock};
@@ -75,23 +70,27 @@ use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome};
 use rocket::{Data, Request, Response};
 
+pub use super::MissingSessionMiddleware;
 use crate::error::EncodeError;
 use crate::factory::CookieSessionFactory;
-use crate::lazy::LazySession;
+use crate::lazy::{AfterResponse, LazySession, ResponseFacts};
 
 /// The name under which the fairing appears in Rocket's launch log.
 const FAIRING_NAME: &str = "cookie-session";
 
-type EncodeErrorHook = dyn Fn(&Request<'_>, &EncodeError) -> Response<'static> + Send + Sync;
+/// The hook that answers a session too large for its cookie: see
+/// [`SessionFairing::on_encode_error`].
+pub type EncodeErrorHook =
+    Arc<dyn Fn(&Request<'_>, &EncodeError) -> Response<'static> + Send + Sync>;
 
 /// The request-local slot the fairing fills. A private type, so no other code can occupy the
 /// cache entry; a `OnceLock` so that a guard that ran before the fairing (from an earlier
 /// fairing) does not keep the session out for the rest of the request.
 #[derive(Default)]
-struct RequestSession(OnceLock<LazySession>);
+struct SessionInRequest(OnceLock<LazySession>);
 
-fn request_session<'a>(req: &'a Request<'_>) -> &'a RequestSession {
-    req.local_cache(RequestSession::default)
+fn request_session<'a>(req: &'a Request<'_>) -> &'a SessionInRequest {
+    req.local_cache(SessionInRequest::default)
 }
 
 /// The fairing that loads and writes the session cookie. Build it from a
@@ -121,7 +120,7 @@ fn request_session<'a>(req: &'a Request<'_>) -> &'a RequestSession {
 #[derive(Clone)]
 pub struct SessionFairing {
     factory: CookieSessionFactory,
-    on_encode_error: Arc<EncodeErrorHook>,
+    on_encode_error: EncodeErrorHook,
 }
 
 impl std::fmt::Debug for SessionFairing {
@@ -198,17 +197,14 @@ fn opaque_internal_error(_: &Request<'_>, _: &EncodeError) -> Response<'static> 
 fn lazy_session(req: &Request<'_>, factory: &CookieSessionFactory) -> LazySession {
     let headers = req.headers();
     if headers.contains("Cookie") {
-        return LazySession::from_cookie_headers(
-            factory.clone(),
-            headers.get("Cookie").map(str::as_bytes),
-        );
+        return LazySession::new(factory.clone(), headers.get("Cookie").map(str::as_bytes));
     }
     let name = factory.cookie_name();
     let jar_cookie = req
         .cookies()
         .get(name)
         .map(|cookie| format!("{name}={}", cookie.value()));
-    LazySession::from_cookie_headers(factory.clone(), jar_cookie.as_deref().map(str::as_bytes))
+    LazySession::new(factory.clone(), jar_cookie.as_deref().map(str::as_bytes))
 }
 
 #[rocket::async_trait]
@@ -229,84 +225,62 @@ impl Fairing for SessionFairing {
         let Some(session) = request_session(req).0.get() else {
             return;
         };
-        match session.finish(res.status().code) {
-            Ok(None) => {}
-            Ok(Some(set_cookie)) => {
+        let facts = ResponseFacts {
+            status: res.status().code,
+            has_cache_control: res.headers().contains("Cache-Control"),
+        };
+        match session.after_response(facts) {
+            AfterResponse::Unchanged => {}
+            AfterResponse::AppendHeaders(headers) => {
                 // Straight onto the response: the jar's changes were already taken (rocket#1863).
-                res.adjoin_raw_header("Set-Cookie", String::from(set_cookie.as_str()));
+                for (name, value) in headers.iter() {
+                    res.adjoin_raw_header(name, value.to_owned());
+                }
             }
-            Err(error) => *res = (self.on_encode_error)(req, &error),
+            AfterResponse::Replace(error) => *res = (self.on_encode_error)(req, &error),
         }
     }
 }
 
-/// The request guard for the current request's session.
-///
-/// It dereferences to [`LazySession`], so it has all of its methods (`get`, `insert`, `remove`,
-/// `invalidate`, `flash`, `pop_flash`, `get_csrf_token`, `check_csrf_token`, `is_new`,
-/// `load_error`, ...). Clones share the same session. The cookie is decoded on the first call,
-/// not when the guard is taken.
-///
-/// Fails with `500 Internal Server Error` and [`MissingFairing`] when no [`SessionFairing`] is
-/// attached.
-///
-/// ```
-/// use cookie_session::rocket::Session;
-/// use rocket::http::Status;
-///
-/// #[rocket::post("/logout")]
-/// fn logout(session: Session) -> &'static str {
-///     session.invalidate();
-///     "Goodbye!"
-/// }
-///
-/// #[rocket::post("/transfer", data = "<token>")]
-/// fn transfer(session: Session, token: String) -> Status {
-///     if session.check_csrf_token(&token) { Status::Ok } else { Status::Forbidden }
-/// }
-/// # let _ = rocket::routes![logout, transfer];
-/// ```
-#[derive(Debug, Clone)]
-pub struct Session(LazySession);
-
-impl Session {
-    /// The underlying per-request handle.
-    #[must_use]
-    pub fn into_inner(self) -> LazySession {
-        self.0
-    }
+super::session_newtype! {
+    /// The request guard for the current request's session.
+    ///
+    /// It dereferences to [`LazySession`]: `get`, `insert`, `remove`, `invalidate`, and the
+    /// whole [`Session`](crate::Session) API through [`with`](LazySession::with). Clones share
+    /// the same session. The cookie is decoded on the first call, not when the guard is taken.
+    ///
+    /// Fails with `500 Internal Server Error` and [`MissingSessionMiddleware`] when no
+    /// [`SessionFairing`] is attached.
+    ///
+    /// ```
+    /// use cookie_session::rocket::Session;
+    /// use rocket::http::Status;
+    ///
+    /// #[rocket::post("/logout")]
+    /// fn logout(session: Session) -> &'static str {
+    ///     session.invalidate();
+    ///     "Goodbye!"
+    /// }
+    ///
+    /// #[rocket::post("/transfer", data = "<token>")]
+    /// fn transfer(session: Session, token: String) -> Status {
+    ///     if session.with(|s| s.check_csrf_token(&token)) { Status::Ok } else { Status::Forbidden }
+    /// }
+    /// # let _ = rocket::routes![logout, transfer];
+    /// ```
 }
-
-impl std::ops::Deref for Session {
-    type Target = LazySession;
-
-    fn deref(&self) -> &LazySession {
-        &self.0
-    }
-}
-
-/// Why the [`Session`] guard failed: the [`SessionFairing`] is not attached to this `Rocket`
-/// instance (or is attached after a fairing that asked for the session in its `on_request`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "the cookie-session fairing is not attached: add `.attach(SessionFairing::new(factory))` \
-     to the Rocket instance to use the `Session` guard"
-)]
-pub struct MissingFairing;
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for Session {
-    type Error = MissingFairing;
+    type Error = MissingSessionMiddleware;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
         match request_session(req).0.get() {
             Some(session) => Outcome::Success(Self(session.clone())),
             None => {
-                tracing::error!(
-                    path = %req.uri().path(),
-                    "{MissingFairing}; answering 500 Internal Server Error"
-                );
-                Outcome::Error((Status::InternalServerError, MissingFairing))
+                let path = req.uri().path().to_string();
+                let missing = MissingSessionMiddleware::logged(&path);
+                Outcome::Error((Status::InternalServerError, missing))
             }
         }
     }

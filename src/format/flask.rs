@@ -24,15 +24,14 @@
 
 pub mod tags;
 
-use serde_json::{Map, Value};
-
-use super::pyjson::{self, PyJsonStyle};
+use super::pyjson::PyJsonStyle;
 use super::pyramid::PyramidMac;
 use super::{
     ClockRules, Decoded, FutureStamps, PyramidHash, Stamp, WireFormat, base64url, compress,
 };
 use crate::error::{DecodeError, EncodeError};
 use crate::keys::{KeyRing, Salt};
+use crate::state::{JsonDialect, SessionState};
 
 /// Flask's session salt (`SecureCookieSessionInterface.salt`).
 pub const DEFAULT_FLASK_SALT: &str = "cookie-session";
@@ -93,8 +92,7 @@ impl WireFormat for FlaskCodec {
             Some(compressed) => compress::inflate_bounded(&base64url::decode(compressed)?)?,
             None => base64url::decode(payload)?,
         };
-        let state: Map<String, Value> =
-            serde_json::from_slice(&json).map_err(|_| DecodeError::BadPayload)?;
+        let state = SessionState::parse(json)?;
         Ok(Decoded {
             state,
             created: signed_at,
@@ -106,15 +104,14 @@ impl WireFormat for FlaskCodec {
 
     fn encode(
         &self,
-        state: &Map<String, Value>,
+        state: &SessionState,
         _created: f64,
         accessed: Stamp,
     ) -> Result<String, EncodeError> {
         // One signing time per cookie: the `accessed` stamp (now after an access, the old one
         // when the session is only re-sent, so a rotation re-issue never extends it).
         let mut json = Vec::with_capacity(128);
-        pyjson::to_writer_styled(&mut json, state, PyJsonStyle::COMPACT_SORTED)
-            .expect("a JSON map always serializes into memory");
+        state.write_json(&mut json, JsonDialect::Python(PyJsonStyle::COMPACT_SORTED));
         let mut out = match compress::compress_if_worth_it(&json) {
             Some(compressed) => format!(".{}", base64url::encode(&compressed)),
             None => base64url::encode(&json),
@@ -164,8 +161,8 @@ mod tests {
         FlaskCodec::new(&ring, None, PyramidHash::Sha1)
     }
 
-    fn state(json: &str) -> Map<String, Value> {
-        serde_json::from_str(json).unwrap()
+    fn state(json: &str) -> SessionState {
+        SessionState::parse(json.as_bytes().to_vec()).unwrap()
     }
 
     #[test]

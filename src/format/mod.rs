@@ -18,10 +18,9 @@ pub(crate) mod pyramid;
 use std::fmt;
 use std::str::FromStr;
 
-use serde_json::{Map, Value};
-
 use crate::error::{ConfigError, DecodeError, EncodeError};
 use crate::keys::{KeyRing, Salt};
+use crate::state::SessionState;
 
 /// Which wire format a factory reads and writes.
 ///
@@ -79,6 +78,41 @@ pub enum Format {
     /// assert_eq!(Format::Flask(PyramidHash::Sha1).to_string(), "flask (sha1)");
     /// ```
     Flask(PyramidHash),
+}
+
+/// The shortest secret a non-native format accepts unless the builder opted in with
+/// [`allow_short_secret`](crate::CookieSessionConfig::allow_short_secret): 16 bytes.
+const MIN_COMPAT_SECRET_LEN: usize = 16;
+
+impl Format {
+    /// The shortest master secret this format accepts, in bytes: the one floor checked when a
+    /// factory is built and on every key reload.
+    ///
+    /// The native formats need [`MIN_SECRET_LEN`](crate::MIN_SECRET_LEN) (32) bytes, always:
+    /// HKDF needs that much key material. The formats that share cookies with a Python
+    /// framework need 16 bytes, or any non-empty secret when `allow_short` is set (the builder's
+    /// [`allow_short_secret`](crate::CookieSessionConfig::allow_short_secret), for an existing
+    /// app whose secret is shorter; a short secret can be brute-forced from one cookie).
+    ///
+    /// ```
+    /// use cookie_session::{Format, PyramidHash};
+    /// assert_eq!(Format::Signed.min_secret_len(false), 32);
+    /// assert_eq!(Format::Signed.min_secret_len(true), 32, "native: no opt-out");
+    /// let pyramid = Format::Pyramid(PyramidHash::Sha512);
+    /// assert_eq!(pyramid.min_secret_len(false), 16);
+    /// assert_eq!(pyramid.min_secret_len(true), 1);
+    /// ```
+    #[must_use]
+    pub fn min_secret_len(self, allow_short: bool) -> usize {
+        match self {
+            Self::Signed => native::MIN_SECRET_LEN,
+            #[cfg(feature = "encryption")]
+            Self::Encrypted => native::MIN_SECRET_LEN,
+            // Every other format shares cookies with a Python framework.
+            _ if allow_short => 1,
+            _ => MIN_COMPAT_SECRET_LEN,
+        }
+    }
 }
 
 impl fmt::Display for Format {
@@ -178,7 +212,7 @@ impl FromStr for PyramidHash {
 /// What a format recovered from a cookie whose signature verified.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Decoded {
-    pub(crate) state: Map<String, Value>,
+    pub(crate) state: SessionState,
     pub(crate) created: f64,
     pub(crate) accessed: f64,
     /// Position in the key ring of the key that verified the cookie.
@@ -218,7 +252,7 @@ pub(crate) trait WireFormat: Send + Sync {
     /// Seals a session into a cookie value with the primary key.
     fn encode(
         &self,
-        state: &Map<String, Value>,
+        state: &SessionState,
         created: f64,
         accessed: Stamp,
     ) -> Result<String, EncodeError>;
@@ -288,7 +322,7 @@ impl Codec {
     /// Seals a session into a cookie value with the primary key.
     pub(crate) fn encode(
         &self,
-        state: &Map<String, Value>,
+        state: &SessionState,
         created: f64,
         accessed: Stamp,
     ) -> Result<String, EncodeError> {

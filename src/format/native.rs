@@ -39,12 +39,12 @@
 //! codec writes, so a deployment can switch between signed and encrypted cookies under one ring.
 
 use hmac::{Hmac, KeyInit, Mac};
-use serde_json::{Map, Value};
 use sha2::Sha256;
 
 use super::{ClockRules, Decoded, FutureStamps, Stamp, WireFormat, base64url};
 use crate::error::{ConfigError, DecodeError, EncodeError};
 use crate::keys::{KeyRing, Salt, Secret};
+use crate::state::{JsonDialect, SessionState};
 
 /// The suite byte of the signed envelope.
 pub(crate) const SUITE_SIGNED: u8 = 0x01;
@@ -180,7 +180,7 @@ impl WireFormat for NativeCodec {
 
     fn encode(
         &self,
-        state: &Map<String, Value>,
+        state: &SessionState,
         created: f64,
         accessed: Stamp,
     ) -> Result<String, EncodeError> {
@@ -214,7 +214,7 @@ impl NativeCodec {
         header.open(body, key_index)
     }
 
-    fn seal_signed(&self, state: &Map<String, Value>, created: f64, accessed: Stamp) -> String {
+    fn seal_signed(&self, state: &SessionState, created: f64, accessed: Stamp) -> String {
         let key = &self.keys[0];
         let mut raw = Vec::with_capacity(256);
         Header {
@@ -340,14 +340,13 @@ impl Header {
 }
 
 /// Parses a verified body: it must be a JSON object.
-pub(crate) fn parse_state(body: &[u8]) -> Result<Map<String, Value>, DecodeError> {
-    serde_json::from_slice(body).map_err(|_| DecodeError::BadPayload)
+pub(crate) fn parse_state(body: &[u8]) -> Result<SessionState, DecodeError> {
+    SessionState::parse(body.to_vec())
 }
 
-/// Writes the state as compact JSON. Writing a `Map` of `Value`s into a `Vec` cannot fail: keys
-/// are strings and numbers are finite by construction.
-pub(crate) fn write_state(out: &mut Vec<u8>, state: &Map<String, Value>) {
-    serde_json::to_writer(out, state).expect("a JSON map always serializes into memory");
+/// Writes the state as compact JSON.
+pub(crate) fn write_state(out: &mut Vec<u8>, state: &SessionState) {
+    state.write_json(out, JsonDialect::Compact);
 }
 
 #[cfg(test)]
@@ -364,8 +363,8 @@ mod tests {
         .unwrap()
     }
 
-    pub(super) fn state() -> Map<String, Value> {
-        serde_json::from_str(r#"{"user":"john","n":1}"#).unwrap()
+    pub(super) fn state() -> SessionState {
+        SessionState::parse(br#"{"user":"john","n":1}"#.to_vec()).unwrap()
     }
 
     #[test]

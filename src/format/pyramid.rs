@@ -16,14 +16,15 @@
 use hmac::{Hmac, KeyInit, Mac};
 use md5::Md5;
 use serde_json::ser::{CompactFormatter, Formatter};
-use serde_json::{Map, Value};
 use sha1::Sha1;
 use sha2::{Sha224, Sha256, Sha384, Sha512};
 use zeroize::Zeroizing;
 
-use super::{ClockRules, Decoded, FutureStamps, PyramidHash, Stamp, WireFormat, base64url, pyjson};
+use super::pyjson::{self, PyJsonStyle};
+use super::{ClockRules, Decoded, FutureStamps, PyramidHash, Stamp, WireFormat, base64url};
 use crate::error::{DecodeError, EncodeError};
 use crate::keys::{KeyRing, Origin, Salt, Secret};
+use crate::state::{JsonDialect, Scanner, SessionState};
 
 /// Pyramid's default salt.
 pub const DEFAULT_PYRAMID_SALT: &str = "pyramid.session.";
@@ -132,8 +133,18 @@ impl WireFormat for PyramidCodec {
             .iter()
             .position(|key| key.verifies(payload, signature))
             .ok_or(DecodeError::BadSignature)?;
-        let (accessed, created, state): (f64, f64, Map<String, Value>) =
-            serde_json::from_slice(payload).map_err(|_| DecodeError::BadPayload)?;
+        // [accessed, created, {state}]: validated whole, the state's values kept raw.
+        std::str::from_utf8(payload).map_err(|_| DecodeError::BadPayload)?;
+        let mut scanner = Scanner::new(&raw, digest_len);
+        scanner.open(b'[')?;
+        let accessed = scanner.number_f64()?;
+        scanner.expect(b',')?;
+        let created = scanner.number_f64()?;
+        scanner.expect(b',')?;
+        let entries = scanner.object()?;
+        scanner.expect(b']')?;
+        scanner.finish()?;
+        let state = SessionState::from_scanned(raw, entries)?;
         Ok(Decoded {
             state,
             created,
@@ -145,7 +156,7 @@ impl WireFormat for PyramidCodec {
 
     fn encode(
         &self,
-        state: &Map<String, Value>,
+        state: &SessionState,
         created: f64,
         accessed: Stamp,
     ) -> Result<String, EncodeError> {
@@ -165,7 +176,7 @@ impl WireFormat for PyramidCodec {
         raw.extend_from_slice(b", ");
         pyjson::write_float_repr(&mut raw, created);
         raw.extend_from_slice(b", ");
-        pyjson::to_writer(&mut raw, state).expect("a JSON map always serializes into memory");
+        state.write_json(&mut raw, JsonDialect::Python(PyJsonStyle::DEFAULT));
         raw.push(b']');
         let (signature, payload) = raw.split_at_mut(digest_len);
         self.keys[0].sign_into(payload, signature);
@@ -236,7 +247,7 @@ mod tests {
     #[test]
     fn every_hash_round_trips_and_rejects_the_others() {
         let ring = KeyRing::new(Secret::from_text("a long enough secret for the tests"));
-        let state: Map<String, Value> = serde_json::from_str(r#"{"a": [1, 2.5, "é"]}"#).unwrap();
+        let state = SessionState::parse(r#"{"a": [1, 2.5, "é"]}"#.as_bytes().to_vec()).unwrap();
         let hashes = [
             PyramidHash::Md5,
             PyramidHash::Sha1,

@@ -9,21 +9,19 @@ use super::{KeyRing, Secret};
 use crate::error::ConfigError;
 
 impl KeyRing {
-    /// A ring from the environment variable `var`: secrets separated by commas or line breaks
-    /// (surrounding whitespace trimmed, inner spaces kept), newest (the primary) first, each written as in a key file (see [`KeyRing::from_file`]):
-    /// plain text, or prefixed with `hex:`, `base64:` or `text:`. How long a secret must be
-    /// depends on the format: the factory checks it when the ring is used, and names the entry
-    /// of a secret it refuses.
+    /// A ring from the environment variable `var`, newest secret (the primary) first, written
+    /// as [`KeyRing::parse_env`] reads it: one secret per line, or several `hex:`/`base64:`
+    /// secrets separated by commas. A text secret is never split at a comma. How long a secret
+    /// must be depends on the format: the factory checks it when the ring is used, and names the
+    /// entry of a secret it refuses.
     ///
     /// # Errors
-    /// [`ConfigError::MissingEnvVar`] when the variable is unset or not Unicode;
-    /// [`ConfigError::KeySource`] naming the variable and entry (`$SESSION_SECRETS entry 2`)
-    /// for an empty variable, a bad encoding, an empty or a duplicate secret (and, from the
-    /// factory, a secret too short for its format).
+    /// [`ConfigError::MissingEnvVar`] when the variable is unset or not Unicode; as
+    /// [`KeyRing::parse_env`] otherwise, naming the variable (`$SESSION_SECRETS entry 2`).
     ///
     /// ```no_run
     /// use cookie_session::{CookieSessionFactory, KeyRing};
-    /// // SESSION_SECRETS="hex:9f86d0…0a08, an-older-secret-still-accepted-for-a-while"
+    /// // SESSION_SECRETS="hex:9f86d0…0a08,base64:ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1-f4CBgoM"
     /// let factory = CookieSessionFactory::new(KeyRing::from_env("SESSION_SECRETS")?)?;
     /// # Ok::<(), cookie_session::ConfigError>(())
     /// ```
@@ -44,23 +42,69 @@ impl KeyRing {
                 });
             }
         };
-        // Only commas and line breaks separate: a space inside an entry belongs to the secret,
-        // as it does in a key file line or in `Secret::from_env`.
-        let entries = value
-            .split([',', '\n'])
-            .map(str::trim)
-            .filter(|entry| !entry.is_empty())
+        Self::parse_env(&value, &format!("${var}"))
+    }
+
+    /// A ring from the value of an environment variable, as [`KeyRing::from_env`] reads it;
+    /// `source_name` names the source in errors (`"$SESSION_SECRETS"` gives
+    /// `$SESSION_SECRETS entry 2: …`).
+    ///
+    /// The grammar leaves no room for a mistaken split:
+    ///
+    /// * **Line breaks** always separate secrets. Blank lines are skipped; surrounding
+    ///   whitespace is not part of a secret, inner spaces are.
+    /// * **Commas** separate secrets only on a line where every comma-separated piece starts with
+    ///   `hex:` or `base64:`, whose alphabets have no comma (empty pieces are skipped).
+    /// * Any other line is **one** secret, commas included, written as in a key file
+    ///   ([`KeyRing::from_file`]): `hex:`, `base64:`, `text:` or plain text. A plain text line
+    ///   with a comma is taken whole, with a `tracing` warning (older versions split it); write
+    ///   it as `text:…` to say it is meant.
+    ///
+    /// # Errors
+    /// [`ConfigError::KeySource`] naming the source and entry for no secret at all, a bad
+    /// encoding, an empty or a duplicate secret.
+    ///
+    /// ```
+    /// use cookie_session::{ConfigError, KeyRing, Secret};
+    /// let hex = "hex:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    /// let b64 = "base64:ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1-f4CBgoM";
+    /// // Prefixed secrets on one line, separated by commas: two secrets.
+    /// assert_eq!(KeyRing::parse_env(&format!("{hex}, {b64}"), "$KEYS")?.len(), 2);
+    ///
+    /// // A passphrase with a comma stays one secret, with or without `text:`.
+    /// let passphrase = "correct horse, battery staple, and more words";
+    /// for value in [passphrase.to_owned(), format!("text:{passphrase}")] {
+    ///     let ring = KeyRing::parse_env(&value, "$KEYS")?;
+    ///     assert_eq!(ring.secrets(), [Secret::from_text(passphrase)]);
+    /// }
+    ///
+    /// // Text secrets: one per line.
+    /// let ring = KeyRing::parse_env(&format!("{passphrase}\n{b64}\n"), "$KEYS")?;
+    /// assert_eq!(ring.len(), 2);
+    ///
+    /// // A mixed line is one secret, and this one is not valid hex: an error, not a guess.
+    /// let error = KeyRing::parse_env(&format!("{hex},{passphrase}"), "$KEYS").unwrap_err();
+    /// assert!(error.to_string().starts_with("$KEYS entry 1: bad encoding"));
+    /// # Ok::<(), ConfigError>(())
+    /// ```
+    pub fn parse_env(value: &str, source_name: &str) -> Result<Self, ConfigError> {
+        let entries = env_entries(value, source_name)
             .enumerate()
             .map(|(i, entry)| (format!("entry {}", i + 1), entry));
-        build_ring(entries, &format!("${var}"))
+        build_ring(entries, source_name)
     }
 
     /// A ring from a file of secrets, one per line, newest first: the first line is the primary,
     /// which signs, the others are verify-only. Blank lines and lines starting with `#` are
     /// ignored (a `#` elsewhere belongs to the secret). How long a secret must be depends on the
-    /// format (the native format needs [`MIN_SECRET_LEN`](crate::MIN_SECRET_LEN) bytes, the
-    /// Pyramid format accepts what Pyramid accepts); the factory checks it when the ring is used
+    /// format ([`Format::min_secret_len`](crate::Format::min_secret_len): the native format needs
+    /// [`MIN_SECRET_LEN`](crate::MIN_SECRET_LEN) bytes, the Pyramid format 16 unless the builder
+    /// allows short secrets); the factory checks it when the ring is used, and on every reload,
     /// and names the line of a secret it refuses.
+    ///
+    /// End every line with a line break, the last one too: a reload
+    /// ([`reload_keys_from_file`](crate::CookieSessionFactory::reload_keys_from_file), the
+    /// watcher) refuses a file whose last line has none, since it may be cut off mid-write.
     ///
     /// Each line is read the same way as everywhere else, so the same text means the same key:
     ///
@@ -151,6 +195,32 @@ pub(crate) fn parse_key_file(bytes: &[u8], source_name: &str) -> Result<KeyRing,
             })
         }
     }
+}
+
+/// The entries of an environment variable's value (see [`KeyRing::parse_env`]).
+fn env_entries<'a>(value: &'a str, source_name: &str) -> impl Iterator<Item = &'a str> {
+    let source_name = source_name.to_owned();
+    value
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .flat_map(move |line| {
+            let pieces = line.split(',').map(str::trim).filter(|p| !p.is_empty());
+            let split = pieces
+                .clone()
+                .all(|piece| piece.starts_with("hex:") || piece.starts_with("base64:"));
+            if split {
+                return pieces.collect::<Vec<_>>();
+            }
+            if line.contains(',') && !line.starts_with("text:") {
+                tracing::warn!(
+                    source = %source_name,
+                    "a secret contains a comma and is taken as one secret (commas separate only \
+                     hex: and base64: secrets); write it as text:… to silence this warning"
+                );
+            }
+            vec![line]
+        })
 }
 
 /// The secrets of a file's text, each with its line ("line 3"), skipping blanks and comments.

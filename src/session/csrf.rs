@@ -30,7 +30,7 @@ impl Session {
     pub fn new_csrf_token(&mut self) -> String {
         let mut bytes = [0u8; TOKEN_BYTES];
         getrandom::fill(&mut bytes).expect("the operating system's random number generator failed");
-        let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let token = base16ct::lower::encode_string(&bytes);
         self.insert_value(CSRF_TOKEN_KEY, Value::String(token.clone()));
         token
     }

@@ -46,8 +46,7 @@ impl Session {
         let message = serde_json::to_value(message)?;
         let slot = self
             .state_mut()
-            .entry(queue_key(queue))
-            .or_insert_with(|| Value::Array(Vec::new()));
+            .get_value_mut_or_insert_with(queue_key(queue), || Value::Array(Vec::new()));
         if !slot.is_array() {
             *slot = Value::Array(Vec::new());
         }
@@ -102,7 +101,7 @@ mod tests {
         s.flash("warn", serde_json::json!({"code": 7}), true)
             .unwrap();
         assert_eq!(
-            serde_json::to_string(s.state()).unwrap(),
+            serde_json::to_string(&s.state().to_map()).unwrap(),
             r#"{"_f_":["a"],"_f_warn":[{"code":7}]}"#
         );
     }

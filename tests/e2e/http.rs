@@ -1,7 +1,5 @@
 //! The HTTP client of the end-to-end tests: real TCP through `ureq`, with the session cookie
 //! carried by hand, so each test sees exactly which `Set-Cookie` the server sends.
-//!
-//! Included with `#[path = "support/http.rs"] mod http;` (not every test uses every item).
 
 use std::net::SocketAddr;
 use std::time::Duration;

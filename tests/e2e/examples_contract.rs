@@ -2,15 +2,9 @@
 //! `PORT` set (no `SESSION_SECRET`), answering the contract routes on 127.0.0.1 over real TCP.
 //! The end-to-end tests serve the examples' routers in-process; this one checks each `main`.
 
-#![cfg(any(feature = "axum", feature = "actix-web", feature = "rocket"))]
-
-#[allow(dead_code)] // Shared by several tests; each uses part of it.
-#[path = "support/http.rs"]
-mod http;
-
 use std::net::{SocketAddr, TcpListener, TcpStream};
 
-use http::Browser;
+use crate::http::Browser;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

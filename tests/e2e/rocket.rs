@@ -1,25 +1,20 @@
 //! End to end over real TCP: the `rocket_hello` example's own routes, served on 127.0.0.1 with a
 //! port picked by the OS, driven by `ureq`, with cookies carried by hand from `Set-Cookie`.
-#![cfg(feature = "rocket")]
 
 use std::net::Ipv4Addr;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use crate::http::{agent, send};
 use cookie_session::{CookieSessionFactory, Secret};
-use http::{agent, send};
 use rocket::config::LogLevel;
 use rocket::fairing::AdHoc;
 
 // The example's `main` and environment helpers are not used here, only `app`.
 #[allow(dead_code)]
-#[path = "../examples/rocket_hello.rs"]
+#[path = "../../examples/rocket_hello.rs"]
 mod example;
-
-#[allow(dead_code)] // Shared by several tests; each uses part of it.
-#[path = "support/http.rs"]
-mod http;
 
 /// The example app, running on its own thread and Tokio runtime; stopped when dropped, also when
 /// a test assertion fails.

@@ -1,25 +1,20 @@
 //! End to end: the `actix_hello` example's application served by a real `HttpServer` on
 //! 127.0.0.1, driven over TCP by `ureq`, which keeps no cookies: the test carries them itself.
-#![cfg(feature = "actix-web")]
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::mpsc;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+use crate::http::{agent, send};
 use actix_web::HttpServer;
 use actix_web::dev::ServerHandle;
 use cookie_session::{CookieSessionFactory, Secret};
-use http::{agent, send};
 
 // The example's `main` and `factory_from_env` are not used here.
 #[allow(dead_code)]
-#[path = "../examples/actix_hello.rs"]
+#[path = "../../examples/actix_hello.rs"]
 mod example;
-
-#[allow(dead_code)] // Shared by several tests; each uses part of it.
-#[path = "support/http.rs"]
-mod http;
 
 /// The example application on an ephemeral port, in a thread with its own actix system.
 /// Dropping it stops the server, also when an assertion failed.

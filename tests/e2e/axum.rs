@@ -1,20 +1,15 @@
 //! End to end: the `axum_hello` example's router served over TCP on 127.0.0.1, driven by a real
 //! HTTP client (ureq, blocking, on its own threads) that keeps its cookies by hand.
-#![cfg(feature = "axum")]
 
 #[allow(dead_code)] // The example's `main`, `serve` and `factory_from_env` are not used here.
-#[path = "../examples/axum_hello.rs"]
+#[path = "../../examples/axum_hello.rs"]
 mod example;
-
-#[allow(dead_code)] // Shared by several tests; each uses part of it.
-#[path = "support/http.rs"]
-mod http;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::http::Browser;
 use cookie_session::{CookieSessionFactory, Secret};
-use http::Browser;
 
 const THREADS: usize = 8;
 const REQUESTS_PER_THREAD: usize = 25;

@@ -181,7 +181,7 @@ impl Case {
         let factory = wire.factory();
         let state = size.state();
         let mut fresh = factory.load(None, now());
-        *fresh.state_mut() = state.clone();
+        *fresh.state_mut() = state.clone().into();
         let cookie = factory
             .finish(&fresh, now())
             .expect("the payload fits a cookie")

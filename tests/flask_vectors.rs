@@ -41,11 +41,12 @@ fn ring_of(case: &Value) -> KeyRing {
 }
 
 /// The one place the factories of these tests are configured: Flask's preset, with the case's
-/// `max_age` and, when the case names them, its salt and hash. Every visible case has a secret
-/// of at least 16 bytes; if a case brings a shorter one, `.allow_short_secret()` goes here.
+/// `max_age` and, when the case names them, its salt and hash. The secrets are the Flask apps'
+/// own, so a short one is allowed (every visible case's has at least 16 bytes).
 fn builder_for_case(case: &Value, ring: KeyRing) -> CookieSessionFactory {
     let mut builder = CookieSessionFactory::builder(ring)
         .flask()
+        .allow_short_secret()
         .timeout(Duration::from_secs(case["max_age"].as_u64().unwrap()))
         .reissue_time(None);
     if let Some(salt) = case.get("salt").and_then(Value::as_str) {
@@ -211,6 +212,7 @@ fn the_bare_preset_reads_every_case_made_with_flask_defaults() {
         }
         let factory = CookieSessionFactory::builder(ring_of(case))
             .flask()
+            .allow_short_secret()
             .build()
             .unwrap();
         let result = factory.verify(case["cookie"].as_str().unwrap(), secs(&case["now"]));
@@ -267,4 +269,23 @@ fn the_tag_helpers_read_and_write_what_flask_stored() {
     state.insert("_flashes".into(), Value::Array(flashes));
     let written = factory.encode_value(&state, signed_at, signed_at).unwrap();
     assert_eq!(written, case["cookie"].as_str().unwrap());
+}
+
+#[test]
+fn a_short_flask_secret_needs_allow_short_secret() {
+    // Flask itself takes any SECRET_KEY; the library wants it said explicitly.
+    let short = || CookieSessionFactory::builder(Secret::from_text("dev")).flask();
+    let error = short().build().unwrap_err();
+    assert_eq!(
+        error,
+        cookie_session::ConfigError::SecretTooShort {
+            index: 0,
+            len: 3,
+            min: 16
+        }
+    );
+    let factory = short().allow_short_secret().build().unwrap();
+    let now = UnixTime::from_secs(1_769_904_000);
+    let value = factory.encode_value(&Map::new(), now, now).unwrap();
+    assert!(factory.verify(&value, now).is_ok());
 }

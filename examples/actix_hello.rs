@@ -12,49 +12,22 @@
 //!
 //! Routes: `GET /` stores `username = "john"` and reads it back; `GET /whoami` only reads
 //! (`anonymous` without a session); `POST /logout` invalidates the session; `GET /visits` counts
-//! this session's visits.
+//! this session's visits; `POST /login` regenerates the session (against session fixation) and
+//! sets `username = "john"`; `GET /fill?bytes=N` and `GET /fill-len` store and measure a large
+//! value (the browser tests check the size limit with them).
 //!
-//! Environment:
-//! * `PORT`: the port on 127.0.0.1 (default 3000).
-//! * `SESSION_SECRET`: the secret (at least 32 bytes; `cookie-session keygen` prints one). When
-//!   unset, a random secret is generated and sessions do not survive a restart.
-//! * `SESSION_INSECURE_COOKIE=1`: drop the `Secure` attribute. The cookie is `Secure` by default,
-//!   and browsers send `Secure` cookies to `http://localhost` anyway, so local development needs
-//!   nothing. Set this only to serve plain HTTP to a browser on another host (for example a
-//!   machine on your LAN); never in production, where the cookie would travel in clear text.
+//! Environment: `PORT`, `SESSION_FORMAT`, `SESSION_SECRET`, `SESSION_COOKIE_NAME`,
+//! `SESSION_INSECURE_COOKIE`; see `examples/shared/mod.rs`.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, HttpServer, web};
+use cookie_session::CookieSessionFactory;
 use cookie_session::actix::{Session, SessionMiddleware};
-use cookie_session::{ConfigError, CookieSessionFactory, Secret};
 
-/// The session factory, configured from `SESSION_SECRET` and `SESSION_INSECURE_COOKIE`.
-pub fn factory_from_env() -> Result<CookieSessionFactory, ConfigError> {
-    let secret = match Secret::from_env("SESSION_SECRET") {
-        Ok(secret) => secret,
-        Err(ConfigError::MissingEnvVar { .. }) => {
-            eprintln!(
-                "warning: SESSION_SECRET is not set; using a fresh random secret, \
-                 so sessions will not survive a restart"
-            );
-            Secret::generate()
-        }
-        Err(error) => return Err(error),
-    };
-    let insecure = std::env::var("SESSION_INSECURE_COOKIE").is_ok_and(|value| value == "1");
-    if insecure {
-        eprintln!(
-            "warning: SESSION_INSECURE_COOKIE=1: the session cookie is sent without `Secure`, \
-             in clear text over plain HTTP; use this only for development"
-        );
-    }
-    CookieSessionFactory::builder(secret)
-        .secure(!insecure)
-        .build()
-}
+mod shared;
 
-/// The application: the four routes, wrapped in the session middleware. Shared with the
+/// The application: its routes, wrapped in the session middleware. Shared with the
 /// end-to-end test, so the test serves exactly this.
 pub fn app(
     factory: CookieSessionFactory,
@@ -73,6 +46,9 @@ pub fn app(
         .route("/whoami", web::get().to(whoami))
         .route("/logout", web::post().to(logout))
         .route("/visits", web::get().to(visits))
+        .route("/login", web::post().to(login))
+        .route("/fill", web::get().to(fill))
+        .route("/fill-len", web::get().to(fill_len))
 }
 
 async fn index(session: Session) -> actix_web::Result<String> {
@@ -106,16 +82,35 @@ async fn visits(session: Session) -> actix_web::Result<String> {
     Ok(visits.to_string())
 }
 
+async fn login(session: Session) -> actix_web::Result<&'static str> {
+    session.with(|session| {
+        session.regenerate();
+        session.insert("username", "john")
+    })?;
+    Ok("Welcome, john!")
+}
+
+#[derive(serde::Deserialize)]
+struct Fill {
+    bytes: usize,
+}
+
+async fn fill(session: Session, fill: web::Query<Fill>) -> actix_web::Result<&'static str> {
+    let value = shared::fill_value(fill.bytes).map_err(actix_web::error::ErrorBadRequest)?;
+    session.insert(shared::FILL_KEY, value)?;
+    Ok("ok")
+}
+
+async fn fill_len(session: Session) -> String {
+    let value: Option<String> = session.get(shared::FILL_KEY).ok().flatten();
+    value.map_or(0, |value| value.len()).to_string()
+}
+
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
-    let port: u16 = match std::env::var("PORT") {
-        Ok(port) => port.parse().map_err(|_| {
-            std::io::Error::other(format!("PORT must be a port number, not {port:?}"))
-        })?,
-        Err(_) => 3000,
-    };
+    let port = shared::port_from_env().map_err(std::io::Error::other)?;
     // Built once, here: inside the `HttpServer::new` closure each worker would get its own key.
-    let factory = factory_from_env().map_err(std::io::Error::other)?;
+    let factory = shared::factory_from_env().map_err(std::io::Error::other)?;
     let server = HttpServer::new(move || app(factory.clone())).bind(("127.0.0.1", port))?;
     for address in server.addrs() {
         eprintln!("listening on http://{address}");

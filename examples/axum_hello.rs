@@ -14,22 +14,23 @@
 //! - `GET /` sets `username = "john"` in the session, reads it back and answers `Hello, john!`;
 //! - `GET /whoami` only reads: the session's username, or `anonymous`;
 //! - `POST /logout` invalidates the session and answers `Goodbye!`;
-//! - `GET /visits` counts this session's visits and answers the number.
+//! - `GET /visits` counts this session's visits and answers the number;
+//! - `POST /login` regenerates the session (as every login should: a fresh session and CSRF
+//!   token, against session fixation), sets `username = "john"` and answers `Welcome, john!`;
+//! - `GET /fill?bytes=N` stores `N` bytes under `fill` (a session too large for a cookie is a
+//!   loud 500), and `GET /fill-len` answers how many are stored: the browser tests use them.
 //!
-//! Environment:
-//! - `PORT`: the port on 127.0.0.1 (default 3000).
-//! - `SESSION_SECRET`: the signing secret, at least 32 bytes. When unset, a random one is made
-//!   and sessions do not survive a restart (a warning says so).
-//! - `SESSION_INSECURE_COOKIE=1`: drop the cookie's `Secure` attribute. Browsers send `Secure`
-//!   cookies to `http://localhost` anyway, so this is only needed to try the example over plain
-//!   HTTP from another host (e.g. through a port forward or a VM's address). Never in production.
-//!   curl's cookie jar ignores `Secure` for `127.0.0.1`, so the commands above work without it.
+//! Environment: `PORT`, `SESSION_FORMAT`, `SESSION_SECRET`, `SESSION_COOKIE_NAME`,
+//! `SESSION_INSECURE_COOKIE`; see `examples/shared/mod.rs`.
 
 use axum::Router;
+use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
+use cookie_session::CookieSessionFactory;
 use cookie_session::axum::{Session, SessionLayer};
-use cookie_session::{CookieSessionFactory, Secret};
+
+mod shared;
 
 /// The application: its routes wrapped in the session layer.
 pub fn app(factory: CookieSessionFactory) -> Router {
@@ -38,32 +39,11 @@ pub fn app(factory: CookieSessionFactory) -> Router {
         .route("/whoami", get(whoami))
         .route("/logout", post(logout))
         .route("/visits", get(visits))
+        .route("/login", post(login))
+        .route("/fill", get(fill))
+        .route("/fill-len", get(fill_len))
         // Last, so it wraps every route above.
         .layer(SessionLayer::new(factory))
-}
-
-/// The factory configured from the environment (see the module docs).
-pub fn factory_from_env() -> Result<CookieSessionFactory, cookie_session::ConfigError> {
-    let secret = match Secret::from_env("SESSION_SECRET") {
-        Ok(secret) => secret,
-        Err(_) => {
-            eprintln!(
-                "warning: SESSION_SECRET is not set; using a fresh random secret, \
-                 so sessions will not survive a restart"
-            );
-            Secret::generate()
-        }
-    };
-    let insecure = std::env::var("SESSION_INSECURE_COOKIE").is_ok_and(|value| value == "1");
-    if insecure {
-        eprintln!(
-            "warning: SESSION_INSECURE_COOKIE=1: the session cookie is sent without `Secure`, \
-             also over plain HTTP; do not use this in production"
-        );
-    }
-    CookieSessionFactory::builder(secret)
-        .secure(!insecure)
-        .build()
 }
 
 async fn hello(session: Session) -> Result<String, StatusCode> {
@@ -99,6 +79,34 @@ async fn visits(session: Session) -> Result<String, StatusCode> {
     Ok(count.to_string())
 }
 
+async fn login(session: Session) -> Result<&'static str, StatusCode> {
+    session
+        .with(|session| {
+            session.regenerate();
+            session.insert("username", "john")
+        })
+        .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+    Ok("Welcome, john!")
+}
+
+#[derive(serde::Deserialize)]
+struct Fill {
+    bytes: usize,
+}
+
+async fn fill(session: Session, Query(fill): Query<Fill>) -> Result<&'static str, StatusCode> {
+    let value = shared::fill_value(fill.bytes).map_err(|_| StatusCode::BAD_REQUEST)?;
+    session
+        .insert(shared::FILL_KEY, value)
+        .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+    Ok("ok")
+}
+
+async fn fill_len(session: Session) -> String {
+    let value: Option<String> = session.get(shared::FILL_KEY).ok().flatten();
+    value.map_or(0, |value| value.len()).to_string()
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     match serve().await {
@@ -110,14 +118,9 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-async fn serve() -> Result<(), Box<dyn std::error::Error>> {
-    let port: u16 = match std::env::var("PORT") {
-        Ok(port) => port
-            .parse()
-            .map_err(|_| format!("PORT must be a port number, not {port:?}"))?,
-        Err(_) => 3000,
-    };
-    let factory = factory_from_env()?;
+async fn serve() -> Result<(), shared::BoxError> {
+    let port = shared::port_from_env()?;
+    let factory = shared::factory_from_env()?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     println!("listening on http://{}", listener.local_addr()?);
     axum::serve(listener, app(factory)).await?;

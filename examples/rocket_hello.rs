@@ -15,25 +15,24 @@
 //! - `GET /whoami` — reads only: the session's username, or `anonymous`.
 //! - `POST /logout` — invalidates the session (the response carries an empty one).
 //! - `GET /visits` — counts this session's visits and answers the number.
+//! - `POST /login` — regenerates the session (a fresh session and CSRF token, as every login
+//!   should, against session fixation) and sets `username = "john"`.
+//! - `GET /fill?bytes=N`, `GET /fill-len` — store `N` bytes / answer how many are stored (the
+//!   browser tests check the size limit with them).
 //!
 //! The server listens on `127.0.0.1:$PORT` only (default 3000). Other Rocket settings
-//! (`ROCKET_LOG_LEVEL`, `ROCKET_WORKERS`, `Rocket.toml`) still apply.
-//!
-//! `SESSION_SECRET` holds the signing secret (at least 32 bytes). Without it the example makes a
-//! random one and warns: sessions then do not survive a restart.
-//!
-//! The cookie is `Secure`. Browsers (and curl) send `Secure` cookies to `http://localhost`
-//! anyway, so local testing works as it is. To reach the example over plain
-//! HTTP under another host name (a tunnel or proxy without TLS), opt out explicitly with
-//! `SESSION_INSECURE_COOKIE=1`; it prints a warning, and must never be used in production.
+//! (`ROCKET_LOG_LEVEL`, `ROCKET_WORKERS`, `Rocket.toml`) still apply. The session's settings come
+//! from `SESSION_FORMAT`, `SESSION_SECRET`, `SESSION_COOKIE_NAME` and `SESSION_INSECURE_COOKIE`:
+//! see `examples/shared/mod.rs`.
 
-use std::error::Error;
 use std::net::Ipv4Addr;
 
+use cookie_session::CookieSessionFactory;
 use cookie_session::rocket::{Session, SessionFairing};
-use cookie_session::{ConfigError, CookieSessionFactory, Secret};
 use rocket::http::Status;
 use rocket::{Build, Rocket, get, post, routes};
+
+mod shared;
 
 /// `GET /`: the seed program.
 #[get("/")]
@@ -73,6 +72,35 @@ fn visits(session: Session) -> Result<String, Status> {
     Ok(visits.to_string())
 }
 
+/// `POST /login`: a fresh session for the logged-in user (against session fixation).
+#[post("/login")]
+fn login(session: Session) -> Result<&'static str, Status> {
+    session
+        .with(|session| {
+            session.regenerate();
+            session.insert("username", "john")
+        })
+        .map_err(|_| Status::InternalServerError)?;
+    Ok("Welcome, john!")
+}
+
+/// `GET /fill?bytes=N`: stores `N` bytes (a session too large for a cookie is a loud 500).
+#[get("/fill?<bytes>")]
+fn fill(session: Session, bytes: usize) -> Result<&'static str, Status> {
+    let value = shared::fill_value(bytes).map_err(|_| Status::BadRequest)?;
+    session
+        .insert(shared::FILL_KEY, value)
+        .map_err(|_| Status::InternalServerError)?;
+    Ok("ok")
+}
+
+/// `GET /fill-len`: how many bytes `/fill` stored.
+#[get("/fill-len")]
+fn fill_len(session: Session) -> String {
+    let value: Option<String> = session.get(shared::FILL_KEY).ok().flatten();
+    value.map_or(0, |value| value.len()).to_string()
+}
+
 fn username(session: &Session) -> Option<String> {
     session.get::<String>("username").ok().flatten()
 }
@@ -80,49 +108,16 @@ fn username(session: &Session) -> Option<String> {
 /// The example's routes with sessions from `factory`, on top of `base` (which carries the
 /// configuration: address, port, logging). The end-to-end test serves exactly this.
 pub fn app(base: Rocket<Build>, factory: CookieSessionFactory) -> Rocket<Build> {
-    base.attach(SessionFairing::new(factory))
-        .mount("/", routes![hello, whoami, logout, visits])
-}
-
-/// The factory as the environment asks for it: `SESSION_SECRET`, `SESSION_INSECURE_COOKIE`.
-fn factory_from_env() -> Result<CookieSessionFactory, ConfigError> {
-    let secret = match Secret::from_env("SESSION_SECRET") {
-        Ok(secret) => secret,
-        Err(ConfigError::MissingEnvVar { .. }) => {
-            eprintln!(
-                "warning: SESSION_SECRET is not set; using a fresh random secret, \
-                 so sessions will not survive a restart"
-            );
-            Secret::try_generate()?
-        }
-        Err(other) => return Err(other),
-    };
-    let insecure = std::env::var("SESSION_INSECURE_COOKIE").is_ok_and(|value| value == "1");
-    if insecure {
-        eprintln!(
-            "warning: SESSION_INSECURE_COOKIE=1: the session cookie is sent without `Secure`, \
-             so it travels in clear text over plain HTTP; never use this in production"
-        );
-    }
-    CookieSessionFactory::builder(secret)
-        .secure(!insecure)
-        .build()
-}
-
-fn port_from_env() -> Result<u16, Box<dyn Error>> {
-    match std::env::var("PORT") {
-        Ok(port) => port
-            .trim()
-            .parse()
-            .map_err(|_| format!("PORT must be a port number, not {port:?}").into()),
-        Err(_) => Ok(3000),
-    }
+    base.attach(SessionFairing::new(factory)).mount(
+        "/",
+        routes![hello, whoami, logout, visits, login, fill, fill_len],
+    )
 }
 
 #[rocket::main]
-async fn main() -> Result<(), Box<dyn Error>> {
-    let port = port_from_env()?;
-    let factory = factory_from_env()?;
+async fn main() -> Result<(), shared::BoxError> {
+    let port = shared::port_from_env()?;
+    let factory = shared::factory_from_env()?;
     // Rocket's usual sources still configure the rest; address and port follow the contract.
     let figment = rocket::Config::figment()
         .merge(("address", Ipv4Addr::LOCALHOST))

@@ -153,6 +153,14 @@ pub enum DecodeError {
     /// The envelope names a suite (algorithm) this build does not know.
     #[error("unknown envelope suite {0:#04x}")]
     UnknownSuite(u8),
+    /// The cookie is encrypted (its suite byte is given) and this factory writes signed cookies:
+    /// re-issuing it would hand its hidden contents to the browser in readable form, so it is
+    /// refused unless the factory was built with
+    /// [`accept_encrypted_cookies`](crate::CookieSessionConfig::accept_encrypted_cookies).
+    #[error(
+        "an encrypted cookie (suite {0:#04x}) is not accepted by a factory writing signed cookies"
+    )]
+    SuiteNotAccepted(u8),
     /// The envelope sets flag bits this version does not know.
     #[error("unknown envelope flags {0:#04x}")]
     UnknownFlags(u8),
@@ -196,7 +204,8 @@ pub enum DecodeError {
 impl DecodeError {
     /// A short, stable, machine-readable code for the reason, as printed by the CLI and used in
     /// logs: `malformed`, `too_large`, `unknown_key`, `bad_signature`, `bad_payload`, `expired`,
-    /// `lifetime_exceeded`, `not_yet_valid` or `unsupported`.
+    /// `lifetime_exceeded`, `not_yet_valid`, `unsupported` or `suite_not_accepted` (an encrypted
+    /// cookie read by a factory writing signed ones).
     ///
     /// ```
     /// use cookie_session::DecodeError;
@@ -217,6 +226,7 @@ impl DecodeError {
             Self::BadPayload | Self::Decompression => "bad_payload",
             Self::InflatedTooLarge { .. } => "too_large",
             Self::Unsupported { .. } => "unsupported",
+            Self::SuiteNotAccepted(_) => "suite_not_accepted",
             Self::Expired => "expired",
             Self::LifetimeExceeded => "lifetime_exceeded",
             Self::NotYetValid => "not_yet_valid",
@@ -249,4 +259,8 @@ pub enum EncodeError {
     /// The operating system's random number generator failed (encrypted suite only).
     #[error("the operating system's random number generator is unavailable")]
     RandomUnavailable,
+    /// The cipher refused to encrypt the session (encrypted suite only). Its one refusal is a
+    /// plaintext beyond its limit (256 GiB for XChaCha20-Poly1305), so this is not expected.
+    #[error("the session could not be encrypted")]
+    Encryption,
 }

@@ -1,5 +1,6 @@
-//! The encrypted native suite (0x02): confidentiality, integrity, binding, time rules, rotation
-//! and migration to and from the signed suite under one key ring.
+//! The encrypted native suite (0x02): confidentiality, integrity, binding, time rules, rotation,
+//! migration from the signed suite under one key ring, and no way back to readable cookies
+//! without an explicit opt-in.
 //!
 //! Run with `cargo test --features encryption --test encryption`. Without the feature only the
 //! last test runs: an encrypted cookie is then an unknown suite.
@@ -377,12 +378,17 @@ mod encrypted {
     }
 
     /// Reads a cookie written in `from` with a factory writing `to`, under one ring whose
-    /// primary is `new` and which still accepts `old`, and checks the re-issue.
+    /// primary is `new` and which still accepts `old`, and checks the re-issue. The reader
+    /// accepts encrypted cookies even when it writes signed ones (the rollback opt-in).
     fn migrate(from: Format, to: Format, written_with: Secret, expected_index: usize) {
         let (new, old) = (secret(2), secret(1));
         let writer = factory(written_with, from);
         let value = cookie(&writer);
-        let reader = factory(KeyRing::new(new.clone()).with_verify_only(old), to);
+        let reader = CookieSessionFactory::builder(KeyRing::new(new.clone()).with_verify_only(old))
+            .format(to)
+            .accept_encrypted_cookies(true)
+            .build()
+            .unwrap();
 
         let session = reader.load(Some(&value), now());
         assert_eq!(session.load_error(), None, "{from} -> {to}");
@@ -423,9 +429,35 @@ mod encrypted {
     }
 
     #[test]
-    fn encrypted_to_signed_migration_under_one_ring() {
+    fn encrypted_to_signed_migration_needs_the_opt_in() {
         migrate(Format::Encrypted, Format::Signed, secret(2), 0);
         migrate(Format::Encrypted, Format::Signed, secret(1), 1);
+    }
+
+    #[test]
+    fn a_signed_factory_never_reissues_an_encrypted_cookie_readable() {
+        let keys = secret(1);
+        let value = cookie(&encrypted(keys.clone()));
+        let signed = factory(keys, Format::Signed);
+        assert_eq!(
+            signed.verify(&value, now()),
+            Err(DecodeError::SuiteNotAccepted(SUITE_ENCRYPTED))
+        );
+        assert_eq!(
+            DecodeError::SuiteNotAccepted(SUITE_ENCRYPTED).code(),
+            "suite_not_accepted"
+        );
+        // The user gets a new, empty session: nothing of the hidden state comes back readable.
+        let mut session = signed.load(Some(&value), now());
+        assert!(session.is_new());
+        assert_eq!(
+            session.load_error(),
+            Some(DecodeError::SuiteNotAccepted(SUITE_ENCRYPTED))
+        );
+        assert_eq!(session.get::<String>("note").unwrap(), None);
+        session.insert("n", 1).unwrap();
+        let reissued = signed.finish(&session, now()).unwrap().unwrap();
+        assert!(!contains(&raw(reissued.value()), DISTINCTIVE.as_bytes()));
     }
 
     #[test]

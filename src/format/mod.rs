@@ -4,6 +4,7 @@
 //! * `Format::Encrypted` (feature `encryption`): the native envelope, XChaCha20-Poly1305.
 //! * [`Format::Pyramid`]: byte-compatible with Pyramid's `SignedCookieSessionFactory`.
 //! * [`Format::Flask`]: Flask 3.x's session cookie (itsdangerous `URLSafeTimedSerializer`).
+//! * [`Format::PyramidLegacy`]: Pyramid 1.x's pickle cookies, read by a data-only parser.
 //!
 //! Each format only turns (state, timestamps) into a value and back, verifying before it parses.
 //! The session rules (timeout, reissue, lifetime) live in the factory and are the same for all.
@@ -12,8 +13,10 @@ pub(crate) mod base64url;
 pub(crate) mod compress;
 pub(crate) mod flask;
 pub(crate) mod native;
+pub(crate) mod pickle;
 pub(crate) mod pyjson;
 pub(crate) mod pyramid;
+pub(crate) mod pyramid_legacy;
 
 use std::fmt;
 use std::str::FromStr;
@@ -40,9 +43,11 @@ pub enum Format {
     /// The native envelope, encrypted and authenticated with XChaCha20-Poly1305 (suite `0x02`):
     /// the client can neither read nor forge the session. Needs the `encryption` feature.
     ///
-    /// A factory in either native mode reads both suites under the same key ring and re-issues a
-    /// cookie of the other suite in its own, so a deployment can switch modes without logging
-    /// anyone out.
+    /// An encrypting factory also reads signed cookies under the same key ring and re-issues them
+    /// encrypted, so a deployment can switch to encryption without logging anyone out. The
+    /// reverse is refused by default: a signed factory that read an encrypted cookie would
+    /// re-issue its contents readable
+    /// ([`accept_encrypted_cookies`](crate::CookieSessionConfig::accept_encrypted_cookies)).
     ///
     /// The `created` and `accessed` stamps stay readable (they are authenticated, not
     /// encrypted), and the cookie's length follows the state's. The state is never compressed:
@@ -78,6 +83,11 @@ pub enum Format {
     /// assert_eq!(Format::Flask(PyramidHash::Sha1).to_string(), "flask (sha1)");
     /// ```
     Flask(PyramidHash),
+    /// Pyramid 1.x `UnencryptedCookieSessionFactoryConfig` cookies: HMAC-SHA1 in hex, then
+    /// base64 of a pickle, read by a data-only parser (plain data only: anything else is
+    /// [`DecodeError::Unsupported`](crate::DecodeError::Unsupported)). No salt. See
+    /// [`CookieSessionConfig::pyramid_legacy`](crate::CookieSessionConfig::pyramid_legacy).
+    PyramidLegacy,
 }
 
 /// The shortest secret a non-native format accepts unless the builder opted in with
@@ -123,6 +133,7 @@ impl fmt::Display for Format {
             Self::Encrypted => f.write_str("native encrypted"),
             Self::Pyramid(hash) => write!(f, "pyramid ({hash})"),
             Self::Flask(hash) => write!(f, "flask ({hash})"),
+            Self::PyramidLegacy => f.write_str("pyramid-legacy (Pyramid 1.x pickle)"),
         }
     }
 }
@@ -292,24 +303,26 @@ impl Codec {
         ring: &KeyRing,
         salt: Option<&Salt>,
         cookie_name: &str,
+        accept_encrypted: bool,
     ) -> Result<Self, ConfigError> {
         ring.check_duplicates()?;
         let codec: Box<dyn WireFormat> = match format {
-            Format::Signed => Box::new(native::NativeCodec::new(
+            Format::Signed => Box::new(native::NativeCodec::new::<native::Signed>(
                 ring,
                 salt,
                 cookie_name,
-                native::Suite::Signed,
+                accept_encrypted,
             )?),
             #[cfg(feature = "encryption")]
-            Format::Encrypted => Box::new(native::NativeCodec::new(
+            Format::Encrypted => Box::new(native::NativeCodec::new::<native::XChaCha>(
                 ring,
                 salt,
                 cookie_name,
-                native::Suite::Encrypted,
+                accept_encrypted,
             )?),
             Format::Pyramid(hash) => Box::new(pyramid::PyramidCodec::new(ring, salt, hash)),
             Format::Flask(hash) => Box::new(flask::FlaskCodec::new(ring, salt, hash)),
+            Format::PyramidLegacy => Box::new(pyramid_legacy::PyramidLegacyCodec::new(ring, salt)?),
         };
         Ok(Self(codec))
     }

@@ -20,6 +20,7 @@ use sha1::Sha1;
 use sha2::{Sha224, Sha256, Sha384, Sha512};
 use zeroize::Zeroizing;
 
+use super::native::MIN_SECRET_LEN;
 use super::pyjson::{self, PyJsonStyle};
 use super::{ClockRules, Decoded, FutureStamps, PyramidHash, Stamp, WireFormat, base64url};
 use crate::error::{DecodeError, EncodeError};
@@ -106,11 +107,12 @@ impl PyramidCodec {
             .iter()
             .enumerate()
             .map(|(index, secret)| {
-                if secret.len() < 32 {
+                if secret.len() < MIN_SECRET_LEN {
                     tracing::warn!(
                         index,
                         len = secret.len(),
-                        "a Pyramid secret shorter than 32 bytes is weak; accepted for compatibility"
+                        min = MIN_SECRET_LEN,
+                        "a Pyramid secret shorter than the native minimum is weak; accepted for compatibility"
                     );
                 }
                 PyramidMac::new(hash, &webob_key(salt, secret))

@@ -359,7 +359,7 @@ impl SessionState {
         match self.position(&key) {
             Some(at) => {
                 let old = std::mem::replace(&mut self.entries[at].value, Slot::Owned(value));
-                self.into_value(old)
+                self.take_value(old)
             }
             None => {
                 self.entries.push(Entry {
@@ -375,7 +375,7 @@ impl SessionState {
     pub fn remove(&mut self, key: &str) -> Option<Value> {
         let at = self.position(key)?;
         let entry = self.entries.remove(at);
-        self.into_value(entry.value)
+        self.take_value(entry.value)
     }
 
     /// Removes every key.
@@ -389,7 +389,7 @@ impl SessionState {
         self.entries.retain(|entry| keep(&entry.key));
     }
 
-    fn into_value(&self, slot: Slot) -> Option<Value> {
+    fn take_value(&self, slot: Slot) -> Option<Value> {
         match slot {
             Slot::Raw { start, end, tree } => tree
                 .into_inner()

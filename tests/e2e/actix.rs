@@ -13,6 +13,8 @@ use cookie_session::{CookieSessionFactory, Secret};
 
 // The example's `main` and `factory_from_env` are not used here.
 #[allow(dead_code)]
+// Each example includes `examples/shared`, so this binary holds it once per example.
+#[allow(clippy::duplicate_mod)]
 #[path = "../../examples/actix_hello.rs"]
 mod example;
 

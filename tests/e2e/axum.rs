@@ -1,7 +1,10 @@
 //! End to end: the `axum_hello` example's router served over TCP on 127.0.0.1, driven by a real
 //! HTTP client (ureq, blocking, on its own threads) that keeps its cookies by hand.
 
-#[allow(dead_code)] // The example's `main`, `serve` and `factory_from_env` are not used here.
+#[allow(dead_code)]
+// The example's `main`, `serve` and `factory_from_env` are not used here.
+// Each example includes `examples/shared`, so this binary holds it once per example.
+#[allow(clippy::duplicate_mod)]
 #[path = "../../examples/axum_hello.rs"]
 mod example;
 

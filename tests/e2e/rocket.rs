@@ -13,6 +13,8 @@ use rocket::fairing::AdHoc;
 
 // The example's `main` and environment helpers are not used here, only `app`.
 #[allow(dead_code)]
+// Each example includes `examples/shared`, so this binary holds it once per example.
+#[allow(clippy::duplicate_mod)]
 #[path = "../../examples/rocket_hello.rs"]
 mod example;
 

@@ -19,7 +19,7 @@ pub enum FormatArg {
     Flask,
     /// Django's signed_cookies backend (not yet supported).
     Django,
-    /// Pyramid 1.x UnencryptedCookieSessionFactoryConfig (not yet supported).
+    /// Pyramid 1.x UnencryptedCookieSessionFactoryConfig (HMAC-SHA1 hex, base64 pickle; no salt).
     PyramidLegacy,
 }
 
@@ -91,7 +91,9 @@ pub fn factory_for(
     // their 32-byte floor regardless).
     let builder = CookieSessionFactory::builder(ring)
         .reissue_time(None::<Duration>)
-        .allow_short_secret();
+        .allow_short_secret()
+        // Decoding only: either native mode reads both suites (nothing is re-issued).
+        .accept_encrypted_cookies(true);
     let builder = match format {
         FormatArg::Native => {
             if options.hash.is_some() {
@@ -128,7 +130,20 @@ pub fn factory_for(
                 .format(Format::Flask(hash))
                 .reissue_time(None::<Duration>)
         }
-        FormatArg::Django | FormatArg::PyramidLegacy => {
+        FormatArg::PyramidLegacy => {
+            for (given, option) in [
+                (options.hash.is_some(), "--hash"),
+                (options.encrypt, "--encrypt"),
+                (options.salt.is_some(), "--salt"),
+            ] {
+                if given {
+                    return Err(refuse(option));
+                }
+            }
+            // The preset sets Pyramid 1.x's reissue_time of 0; not a concern of one command.
+            builder.pyramid_legacy().reissue_time(None::<Duration>)
+        }
+        FormatArg::Django => {
             return Err(Failure::Usage(format!(
                 "--format {} is not yet supported by this version",
                 format.name()

@@ -1,4 +1,4 @@
-//! Suite `0x02`: the native envelope encrypted with XChaCha20-Poly1305.
+//! Suite `0x02`: the envelope encrypted with XChaCha20-Poly1305.
 //!
 //! ```text
 //! envelope = header(22) | nonce(24) | ciphertext of the JSON state | Poly1305 tag(16)
@@ -17,159 +17,122 @@
 //! The system call is the safer trade (and glibc 2.41+ on Linux 6.11+ serves it from the vDSO).
 
 use chacha20poly1305::{AeadInOut, KeyInit, Tag, XChaCha20Poly1305, XNonce};
+use hkdf::Hkdf;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use super::{CONTEXT, HEADER_LEN, Header, NativeCodec, write_state};
+use super::envelope::{Binding, PAE_NUMBER_LEN, Pae, Parts, Suite};
 use crate::error::{ConfigError, DecodeError, EncodeError};
-use crate::format::{Decoded, Stamp, base64url};
-use crate::state::SessionState;
 
-/// The suite byte of the encrypted envelope.
-pub(crate) const SUITE_ENCRYPTED: u8 = 0x02;
-/// XChaCha20's extended nonce.
-const NONCE_LEN: usize = 24;
-/// Poly1305's tag.
-const AEAD_TAG_LEN: usize = 16;
-/// Everything before the ciphertext: the header and the nonce, both authenticated.
-const SEALED_HEADER_LEN: usize = HEADER_LEN + NONCE_LEN;
-/// HKDF label of the encryption key: never the same key as the MAC's.
+/// HKDF label of the encryption key: never the same key as another suite's.
 const INFO_ENC: &[u8] = b"cookie-session/v1/enc/xchacha20poly1305";
+/// The PAE pieces of the associated data: context, cookie name, purpose, header ‖ nonce.
+const PIECES: usize = 4;
+/// XChaCha20's extended nonce (24 bytes).
+const NONCE_LEN: usize = size_of::<XNonce>();
 
-/// The encryption key derived from one master secret. The cipher wipes its key on drop
-/// (`chacha20poly1305`'s `zeroize` feature).
-pub(super) struct AeadKey(XChaCha20Poly1305);
+/// XChaCha20-Poly1305 with a random nonce per cookie: the client can neither read nor forge the
+/// state.
+pub(crate) struct XChaCha;
 
-impl AeadKey {
-    pub(super) fn derive(hkdf: &hkdf::Hkdf<Sha256>) -> Result<Self, ConfigError> {
-        let mut key = Zeroizing::new([0u8; 32]);
-        hkdf.expand(INFO_ENC, key.as_mut_slice())
-            .map_err(|_| ConfigError::Unsupported("HKDF output length"))?;
-        XChaCha20Poly1305::new_from_slice(key.as_slice())
-            .map(Self)
-            .map_err(|_| ConfigError::Unsupported("XChaCha20-Poly1305 key length"))
-    }
+/// The encryption key of one master secret, and the constant start of the associated data.
+pub(crate) struct XChaChaKey {
+    /// Wipes its key on drop (`chacha20poly1305`'s `zeroize` feature).
+    cipher: XChaCha20Poly1305,
+    /// The PAE piece count and the constant pieces, encoded once.
+    ad_prefix: Vec<u8>,
 }
 
-/// The constant start of the associated data: the PAE piece count and the pieces that are the
-/// same for every cookie (context, cookie name, purpose), encoded once when the codec is built.
-pub(super) struct AdPrefix(Vec<u8>);
-
-impl AdPrefix {
-    pub(super) fn new(cookie_name: &str, purpose: &[u8]) -> Self {
-        let pieces = [CONTEXT, cookie_name.as_bytes(), purpose];
-        let mut prefix = Vec::with_capacity(8 + pieces.iter().map(|p| 8 + p.len()).sum::<usize>());
-        prefix.extend_from_slice(&4u64.to_le_bytes());
-        for piece in pieces {
-            push_piece(&mut prefix, piece);
-        }
-        Self(prefix)
-    }
-
-    /// The associated data of one message: the prefix, then its header and nonce.
-    fn with(&self, header_and_nonce: &[u8]) -> Vec<u8> {
-        let mut ad = Vec::with_capacity(self.0.len() + 8 + header_and_nonce.len());
-        ad.extend_from_slice(&self.0);
-        push_piece(&mut ad, header_and_nonce);
+impl XChaChaKey {
+    /// The associated data of one message: the constant prefix, then its header and nonce.
+    fn associated_data(&self, head: &[u8]) -> Vec<u8> {
+        let mut ad = Vec::with_capacity(self.ad_prefix.len() + PAE_NUMBER_LEN + head.len());
+        ad.extend_from_slice(&self.ad_prefix);
+        ad.pae_piece(head);
         ad
     }
 }
 
-/// Appends one PAE piece: its length (little-endian u64), then its bytes.
-fn push_piece(out: &mut Vec<u8>, piece: &[u8]) {
-    out.extend_from_slice(&(piece.len() as u64).to_le_bytes());
-    out.extend_from_slice(piece);
-}
+impl Suite for XChaCha {
+    const BYTE: u8 = 0x02;
+    const CONFIDENTIAL: bool = true;
+    const NONCE_LEN: usize = NONCE_LEN;
+    const TAG_LEN: usize = size_of::<Tag>();
+    type Key = XChaChaKey;
 
-impl NativeCodec {
-    /// Authenticates and decrypts an envelope whose first byte is [`SUITE_ENCRYPTED`]. Nothing
-    /// but the header's shape is looked at before the tag verifies.
-    pub(super) fn open_encrypted(&self, mut raw: Vec<u8>) -> Result<Decoded, DecodeError> {
-        if raw.len() < SEALED_HEADER_LEN + AEAD_TAG_LEN {
-            return Err(DecodeError::Truncated);
-        }
-        let (key_index, key) = self.key(&raw[1..5]).ok_or(DecodeError::UnknownKey)?;
-        let header = Header::parse(&raw)?;
-        let tag_at = raw.len() - AEAD_TAG_LEN;
-        let (sealed, tag) = raw.split_at_mut(tag_at);
-        let (header_and_nonce, body) = sealed.split_at_mut(SEALED_HEADER_LEN);
-        // Both conversions have exact lengths by construction of the splits above.
-        let nonce = XNonce::try_from(&header_and_nonce[HEADER_LEN..])
-            .map_err(|_| DecodeError::Truncated)?;
-        let tag = Tag::try_from(&*tag).map_err(|_| DecodeError::Truncated)?;
-        let ad = self.ad_prefix.with(header_and_nonce);
-        key.aead
-            .0
-            .decrypt_inout_detached(&nonce, &ad, body.into(), &tag)
-            .map_err(|_| DecodeError::BadSignature)?;
-        header.open(body, key_index)
+    fn derive(master: &Hkdf<Sha256>, binding: &Binding<'_>) -> Result<Self::Key, ConfigError> {
+        let mut key = Zeroizing::new([0u8; size_of::<chacha20poly1305::Key>()]);
+        master
+            .expand(INFO_ENC, key.as_mut_slice())
+            .map_err(|_| ConfigError::Unsupported("HKDF output length"))?;
+        let cipher = XChaCha20Poly1305::new_from_slice(key.as_slice())
+            .map_err(|_| ConfigError::Unsupported("XChaCha20-Poly1305 key length"))?;
+        let mut ad_prefix = Vec::with_capacity(binding.pae_len());
+        binding.begin_pae(&mut ad_prefix, PIECES);
+        Ok(XChaChaKey { cipher, ad_prefix })
     }
 
-    /// Encrypts the state under the primary key with a fresh random nonce.
-    pub(super) fn seal_encrypted(
-        &self,
-        state: &SessionState,
-        created: f64,
-        accessed: Stamp,
-    ) -> Result<String, EncodeError> {
-        let key = &self.keys[0];
-        let mut raw = Vec::with_capacity(256);
-        Header {
-            suite: SUITE_ENCRYPTED,
-            key_id: key.id,
-            created: Stamp::Exact(created).whole_secs(),
-            accessed: accessed.whole_secs(),
-        }
-        .write(&mut raw);
+    fn open(key: &Self::Key, parts: &mut Parts<'_>) -> Result<(), DecodeError> {
+        // Both conversions have exact lengths by construction of the parts.
+        let nonce = XNonce::try_from(&*parts.nonce()).map_err(|_| DecodeError::Truncated)?;
+        let tag = Tag::try_from(&*parts.tag).map_err(|_| DecodeError::Truncated)?;
+        let ad = key.associated_data(parts.head);
+        key.cipher
+            .decrypt_inout_detached(&nonce, &ad, (&mut *parts.body).into(), &tag)
+            .map_err(|_| DecodeError::BadSignature)
+    }
+
+    fn seal(key: &Self::Key, parts: &mut Parts<'_>) -> Result<(), EncodeError> {
         let mut nonce = [0u8; NONCE_LEN];
         getrandom::fill(&mut nonce).map_err(|_| EncodeError::RandomUnavailable)?;
-        raw.extend_from_slice(&nonce);
-        write_state(&mut raw, state);
-        let (header_and_nonce, body) = raw.split_at_mut(SEALED_HEADER_LEN);
-        let nonce = XNonce::from(nonce);
-        let ad = self.ad_prefix.with(header_and_nonce);
-        let body_len = body.len();
+        parts.nonce().copy_from_slice(&nonce);
+        let ad = key.associated_data(parts.head);
         // The only failure is a plaintext beyond ChaCha20's 256 GiB keystream.
         let tag = key
-            .aead
-            .0
-            .encrypt_inout_detached(&nonce, &ad, body.into())
-            .map_err(|_| EncodeError::TooLarge {
-                size: SEALED_HEADER_LEN + body_len + AEAD_TAG_LEN,
-                limit: usize::MAX,
-            })?;
-        raw.extend_from_slice(&tag);
-        Ok(base64url::encode(&raw))
+            .cipher
+            .encrypt_inout_detached(&XNonce::from(nonce), &ad, (&mut *parts.body).into())
+            .map_err(|_| EncodeError::Encryption)?;
+        parts.tag.copy_from_slice(&tag);
+        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Suite, tests::state};
+    use super::super::envelope::tests::{codec, pinned_codec, ring, state};
+    use super::super::envelope::{HEADER_LEN, Header, NativeCodec};
+    use super::super::signed::Signed;
     use super::*;
-    use crate::format::WireFormat;
-    use crate::keys::{KeyRing, Salt, Secret};
+    use crate::format::{Stamp, WireFormat, base64url};
 
-    fn codec(ring: &KeyRing, name: &str, purpose: &str, write: Suite) -> NativeCodec {
-        NativeCodec::new(ring, Some(&Salt::from(purpose)), name, write).unwrap()
-    }
+    /// Written by the encrypted suite before it moved to its own file (same ring, name, purpose
+    /// and session as the pinned signed cookie).
+    const PINNED: &str = "AumLH9YAAAAAAGVT8QAAAAAAZVPxZFxJYmkWYfOh50XMCeXdPN6oSPl10a2sMiKc2wBIZp5FNu1Hnbcv50aY9CWpCKQbU80ix7Mp2BwhyeP6gI4";
 
-    fn ring(byte: u8) -> KeyRing {
-        KeyRing::new(Secret::from_bytes(vec![byte; 32]))
+    #[test]
+    fn an_envelope_of_the_previous_layout_still_opens() {
+        let decoded = pinned_codec::<XChaCha>(false).decode(PINNED).unwrap();
+        assert_eq!(decoded.state, state());
+        assert_eq!(
+            (decoded.created, decoded.accessed),
+            (1_700_000_000.0, 1_700_000_100.0)
+        );
     }
 
     #[test]
     fn layout_is_header_nonce_ciphertext_tag() {
-        let c = codec(&ring(7), "session", "", Suite::Encrypted);
+        let c = codec::<XChaCha>(&ring(7), "session", "");
         let value = c
             .encode(&state(), 1_700_000_000.0, Stamp::Whole(1_700_000_100))
             .unwrap();
         let raw = base64url::decode(&value).unwrap();
         let json_len = br#"{"user":"john","n":1}"#.len();
-        assert_eq!(raw.len(), HEADER_LEN + NONCE_LEN + json_len + AEAD_TAG_LEN);
-        assert_eq!(raw[0], SUITE_ENCRYPTED);
-        assert_eq!(raw[5], 0, "no flags, in particular no compression");
-        let header = Header::parse(&raw).unwrap();
+        assert_eq!((NONCE_LEN, XChaCha::TAG_LEN), (24, 16));
+        assert_eq!(HEADER_LEN + NONCE_LEN + XChaCha::TAG_LEN, 62);
+        assert_eq!(raw.len(), 62 + json_len);
+        let header = Header::read(&raw).unwrap();
+        assert_eq!(header.suite, XChaCha::BYTE);
+        assert_eq!(header.flags, 0, "no flags, in particular no compression");
         assert_eq!(
             (header.created, header.accessed),
             (1_700_000_000, 1_700_000_100)
@@ -180,25 +143,51 @@ mod tests {
     }
 
     #[test]
+    fn a_signed_codec_refuses_encrypted_cookies_unless_told_otherwise() {
+        let keys = ring(7);
+        let sealed = codec::<XChaCha>(&keys, "session", "");
+        let value = sealed.encode(&state(), 0.0, Stamp::Whole(0)).unwrap();
+        // The downgrade: reading it would re-issue the hidden state readable.
+        let signed = codec::<Signed>(&keys, "session", "");
+        assert_eq!(
+            signed.decode(&value),
+            Err(DecodeError::SuiteNotAccepted(XChaCha::BYTE))
+        );
+        let rollback = NativeCodec::new::<Signed>(&keys, None, "session", true).unwrap();
+        let decoded = rollback.decode(&value).unwrap();
+        assert_eq!(decoded.state, state());
+        assert!(decoded.other_suite, "re-issued signed, as the opt-in says");
+        // The safe direction needs no opt-in.
+        let signed_value = signed.encode(&state(), 0.0, Stamp::Whole(0)).unwrap();
+        assert!(sealed.decode(&signed_value).unwrap().other_suite);
+    }
+
+    #[test]
     fn signed_and_encrypted_keys_differ_but_share_the_key_id() {
         let keys = ring(7);
-        let signed = codec(&keys, "session", "", Suite::Signed);
-        let sealed = codec(&keys, "session", "", Suite::Encrypted);
+        let signed = codec::<Signed>(&keys, "session", "");
+        let sealed = codec::<XChaCha>(&keys, "session", "");
         let a = base64url::decode(&signed.encode(&state(), 0.0, Stamp::Whole(0)).unwrap()).unwrap();
-        let b = base64url::decode(&sealed.encode(&state(), 0.0, Stamp::Whole(0)).unwrap()).unwrap();
+        let mut b =
+            base64url::decode(&sealed.encode(&state(), 0.0, Stamp::Whole(0)).unwrap()).unwrap();
         assert_eq!(a[1..5], b[1..5]);
-        // Each codec reads the other suite and says so.
-        assert!(sealed.decode(&base64url::encode(&a)).unwrap().other_suite);
-        assert!(signed.decode(&base64url::encode(&b)).unwrap().other_suite);
+        // The signed key does not open the encrypted suite: relabel it as signed.
+        b[0] = Signed::BYTE;
+        assert_eq!(
+            signed.decode(&base64url::encode(&b)),
+            Err(DecodeError::BadSignature)
+        );
     }
 
     #[test]
     fn a_different_key_under_the_same_id_fails_authentication() {
-        let good = codec(&ring(7), "session", "", Suite::Encrypted);
-        let other = codec(&ring(8), "session", "", Suite::Encrypted);
+        let good = codec::<XChaCha>(&ring(7), "session", "");
+        let other = codec::<XChaCha>(&ring(8), "session", "");
         let mut raw =
             base64url::decode(&good.encode(&state(), 0.0, Stamp::Whole(0)).unwrap()).unwrap();
-        raw[1..5].copy_from_slice(&other.keys[0].id);
+        let other_id =
+            base64url::decode(&other.encode(&state(), 0.0, Stamp::Whole(0)).unwrap()).unwrap();
+        raw[1..5].copy_from_slice(&other_id[1..5]);
         assert_eq!(
             other.decode(&base64url::encode(&raw)),
             Err(DecodeError::BadSignature)
@@ -208,11 +197,11 @@ mod tests {
     #[test]
     fn associated_data_is_injective_across_name_and_purpose_splits() {
         // "ab" + "c" and "a" + "bc" concatenate alike; PAE keeps them apart.
-        let value = codec(&ring(7), "ab", "c", Suite::Encrypted)
+        let value = codec::<XChaCha>(&ring(7), "ab", "c")
             .encode(&state(), 0.0, Stamp::Whole(0))
             .unwrap();
         assert_eq!(
-            codec(&ring(7), "a", "bc", Suite::Encrypted).decode(&value),
+            codec::<XChaCha>(&ring(7), "a", "bc").decode(&value),
             Err(DecodeError::BadSignature)
         );
     }

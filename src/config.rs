@@ -36,6 +36,10 @@ pub const DEFAULT_REISSUE_TIME: Duration = Duration::from_secs(120);
 pub const DEFAULT_SIZE_LIMIT: usize = 4096;
 /// The smallest size limit accepted.
 pub const MIN_SIZE_LIMIT: usize = 256;
+/// Flask's `PERMANENT_SESSION_LIFETIME` (31 days): the timeout of the `flask` preset.
+const FLASK_PERMANENT_SESSION_LIFETIME: Duration = Duration::from_secs(2_678_400);
+/// The reissue time of the `flask` preset: one day (see there why).
+const FLASK_REISSUE_TIME: Duration = Duration::from_secs(86_400);
 /// Default tolerance for native cookies stamped in the future (clock skew between servers).
 pub const DEFAULT_MAX_CLOCK_SKEW: Duration = Duration::from_secs(60);
 
@@ -185,6 +189,84 @@ impl CookieSessionConfig {
     /// from the defaults here.
     pub fn pyramid(self, hash: PyramidHash) -> Self {
         self.format(Format::Pyramid(hash))
+    }
+
+    /// Read and write Flask 3.x's session cookies ([`Format::Flask`] with SHA-1), with Flask's
+    /// defaults, so a Rust service and a Flask app can share one session. The secrets are the
+    /// app's `SECRET_KEY` (the primary, the only one that signs) then its
+    /// `SECRET_KEY_FALLBACKS` (verify-only; a cookie they verify is re-signed with the primary).
+    ///
+    /// What it sets, each the Flask default:
+    ///
+    /// * cookie name `"session"` (`SESSION_COOKIE_NAME`);
+    /// * salt `"cookie-session"` ([`DEFAULT_FLASK_SALT`](crate::DEFAULT_FLASK_SALT)) unless
+    ///   [`salt`](Self::salt) was or is called; an explicitly empty salt stays empty, as in
+    ///   itsdangerous;
+    /// * `timeout` 2 678 400 s (31 days, `PERMANENT_SESSION_LIFETIME`), the `max_age` Flask checks
+    ///   on every session, permanent or not;
+    /// * `reissue_time` one day (a choice, see below);
+    /// * `max_lifetime` none (Flask has no absolute cap).
+    ///
+    /// The state is Flask's tagged JSON as stored (`{" t": [...]}` for a tuple, and so on; see
+    /// [`flask`](crate::flask) for typed helpers). To use another hash (a subclassed
+    /// `digest_method`), follow with `.format(Format::Flask(hash))`. A `timeout` of a day or
+    /// less needs a shorter `reissue_time` too. Cookie attributes keep this crate's safe defaults
+    /// (`Secure`, `HttpOnly`, `SameSite=Lax`, no `Max-Age`); Flask's are `HttpOnly` only.
+    ///
+    /// # What the session rules mean for a Flask cookie
+    ///
+    /// A Flask cookie carries one timestamp, the time it was signed. It is read as both
+    /// `created` and `accessed`, and written from `accessed` (now after the session was used;
+    /// the old stamp when the cookie is only re-sent for a key rotation, so a rotation never
+    /// extends a session). So `timeout` is Flask's `max_age`, measured from the last signing in
+    /// whole seconds: the cookie is expired when `int(now) - signed > timeout`, and one signed
+    /// even a second in the future is refused ([`DecodeError::NotYetValid`](crate::DecodeError),
+    /// Flask's "signature age < 0"). `max_lifetime` is measured from the same stamp, so it can
+    /// only shorten `timeout`; a real cap on a session's age needs a value inside the session.
+    ///
+    /// # Re-signing on reads
+    ///
+    /// Flask re-signs a *permanent* session on every request (`SESSION_REFRESH_EACH_REQUEST`)
+    /// and a non-permanent one only when it changes, yet expires both 31 days after the last
+    /// signing. Here a session that is only read is re-signed once its cookie is more than a day
+    /// old: active users keep a sliding 31-day window, as with Flask's permanent sessions, at
+    /// one `Set-Cookie` a day rather than one per request. `.reissue_time(None)` gives Flask's
+    /// non-permanent behaviour exactly; `.reissue_time(Duration::ZERO)` its permanent one (on
+    /// reads; an untouched session is never re-sent). A cookie re-signed here is a cookie Flask
+    /// accepts. Flask's `_permanent` flag is kept in the session as it is, but it does not
+    /// set the cookie's `Max-Age` here: when the Flask app makes sessions permanent, set
+    /// `.max_age(Duration::from_secs(2_678_400))` too.
+    ///
+    /// ```
+    /// use cookie_session::{CookieSessionFactory, DecodeError, KeyRing, Secret, UnixTime};
+    /// let ring = KeyRing::new(Secret::from_text("the SECRET_KEY of the flask app"))
+    ///     .with_verify_only(Secret::from_text("an older key in SECRET_KEY_FALLBACKS"));
+    /// let factory = CookieSessionFactory::builder(ring).flask().build()?;
+    /// assert_eq!(factory.cookie_name(), "session");
+    ///
+    /// let now = UnixTime::from_secs(1_769_904_000);
+    /// let mut session = factory.load(None, now);
+    /// session.insert("uid", "u-1001")?;
+    /// let cookie = factory.finish(&session, now)?.unwrap();
+    /// // Flask's spelling: base64url of sorted, compact JSON, a timestamp, an HMAC-SHA1.
+    /// assert!(cookie.value().starts_with("eyJ1aWQiOiJ1LTEwMDEifQ.aX6XgA."));
+    /// let session = factory.load(Some(cookie.value()), now);
+    /// assert_eq!(session.get::<String>("uid")?.as_deref(), Some("u-1001"));
+    ///
+    /// // One character of the payload changed: the signature no longer verifies.
+    /// let tampered = cookie.value().replacen("eyJ1aWQiOiJ1LTEwMDEi", "eyJ1aWQiOiJ1LTEwMDIi", 1);
+    /// assert_eq!(factory.verify(&tampered, now).unwrap_err(), DecodeError::BadSignature);
+    /// // Signed one second in the future: refused, as Flask does.
+    /// let early = UnixTime::from_secs(1_769_903_999);
+    /// assert_eq!(factory.verify(cookie.value(), early).unwrap_err(), DecodeError::NotYetValid);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn flask(self) -> Self {
+        self.format(Format::Flask(PyramidHash::Sha1))
+            .cookie_name("session")
+            .timeout(FLASK_PERMANENT_SESSION_LIFETIME)
+            .reissue_time(FLASK_REISSUE_TIME)
+            .max_lifetime(None)
     }
 
     /// Read and write Pyramid 1.x `UnencryptedCookieSessionFactoryConfig(secret)` cookies

@@ -165,6 +165,8 @@ pub use format::django::{
     DJANGO_SESSION_COOKIE_AGE, DJANGO_SESSION_COOKIE_NAME, DJANGO_SESSION_SALT, DjangoHash,
     UnknownDjangoHash,
 };
+pub use format::flask::DEFAULT_FLASK_SALT;
+pub use format::flask::tags as flask;
 pub use format::native::MIN_SECRET_LEN;
 pub use format::pyramid::DEFAULT_PYRAMID_SALT;
 pub use format::{Format, PyramidHash, UnknownHash};

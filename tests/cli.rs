@@ -287,7 +287,15 @@ fn usage_errors_exit_2_with_one_line() {
         vec!["decode", s[0], s[1], "a", "b"],
         vec!["decode", s[0], s[1], "--created", "1", "cookie"],
         vec!["decode", s[0], s[1], "--state", "{}", "cookie"],
-        vec!["decode", s[0], s[1], "--format", "flask", "cookie"],
+        vec![
+            "decode",
+            s[0],
+            s[1],
+            "--format",
+            "flask",
+            "--encrypt",
+            "cookie",
+        ],
         vec!["decode", s[0], s[1], "--format", "Native", "cookie"],
         vec!["decode", s[0], s[1], "--now", "1", "--now", "2", "cookie"],
         vec!["encode", s[0], s[1], "--state", "{}", "--state", "{}"],
@@ -576,15 +584,6 @@ fn secrets_keep_their_order_across_the_three_secret_options() {
     assert_eq!(key_index(&by_text, &mixed), json!(1));
     assert_eq!(key_index(&by_env, &mixed), json!(2));
     assert_eq!(key_index(&by_hex, &mixed), json!(3));
-}
-
-#[test]
-fn migration_formats_are_named_but_not_yet_supported() {
-    for format in ["flask"] {
-        let args = ["decode", "--format", format, "--secret", "s", "cookie"];
-        let out = assert_usage_error(&args);
-        assert!(out.stderr.contains("not yet supported"), "{}", out.stderr);
-    }
 }
 
 /// Every option whose value is refused, given a value that stands for a secret: the error names
@@ -1307,4 +1306,146 @@ mod django {
             assert_usage_error(&args);
         }
     }
+}
+
+// ----- --format flask ---------------------------------------------------------------------------
+
+/// The Flask vectors' `SECRET_KEY` and their first cookie (`flask-visible-basic`).
+const FLASK_SECRET: &str = "visible-sample-flask-secret-key-0001";
+const FLASK_COOKIE: &str =
+    "eyJpc19hZG1pbiI6ZmFsc2UsInVpZCI6InUtMTAwMSJ9.aX6XgA.WzoFFJ2f3bwyCeY1F4HIsGZgMUk";
+const FLASK_SIGNED_AT: u64 = 1_769_904_000;
+
+fn flask_decode(cookie: &str, now: u64, extra: &[&str]) -> Run {
+    let now = now.to_string();
+    let args = [
+        &["decode", "--format", "flask", "--now", &now][..],
+        extra,
+        &["--", cookie],
+    ]
+    .concat();
+    run(&args)
+}
+
+#[test]
+fn flask_decode_reports_flasks_verdicts() {
+    let secret = ["--secret", FLASK_SECRET];
+    // Valid for 31 days (Flask's PERMANENT_SESSION_LIFETIME), measured from the signing time,
+    // which is both `created` and `accessed`.
+    let out = flask_decode(FLASK_COOKIE, FLASK_SIGNED_AT + 2_678_400, &secret);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        Value::Object(out.json()),
+        json!({"valid": true, "state": {"is_admin": false, "uid": "u-1001"},
+               "created": 1_769_904_000.0, "accessed": 1_769_904_000.0, "key_index": 0})
+    );
+    let invalid: &[(u64, &[&str], &str)] = &[
+        (FLASK_SIGNED_AT + 2_678_401, &secret, "expired"),
+        (FLASK_SIGNED_AT - 1, &secret, "not_yet_valid"),
+        (
+            FLASK_SIGNED_AT,
+            &["--secret", "another SECRET_KEY"],
+            "bad_signature",
+        ),
+        (
+            FLASK_SIGNED_AT,
+            &[&secret[..], &["--salt", ""]].concat(),
+            "bad_signature",
+        ),
+        (
+            FLASK_SIGNED_AT,
+            &[&secret[..], &["--hash", "sha256"]].concat(),
+            "bad_signature",
+        ),
+    ];
+    for (now, extra, reason) in invalid {
+        let out = flask_decode(FLASK_COOKIE, *now, extra);
+        assert_eq!(out.code, 1, "{reason}: {}", out.stderr);
+        assert_eq!(
+            Value::Object(out.json()),
+            json!({"valid": false, "reason": reason})
+        );
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    }
+    let tampered = FLASK_COOKIE.replacen("eyJp", "eyJq", 1);
+    let out = flask_decode(&tampered, FLASK_SIGNED_AT, &secret);
+    assert_eq!(out.json()["reason"], "bad_signature");
+    let out = flask_decode("not a flask cookie", FLASK_SIGNED_AT, &secret);
+    assert_eq!(
+        (out.code, out.json()["reason"].clone()),
+        (1, json!("malformed"))
+    );
+}
+
+#[test]
+fn flask_encode_writes_flasks_bytes_and_decodes_back() {
+    let now = FLASK_SIGNED_AT.to_string();
+    let encode = |state: &str, secrets: &[&str]| {
+        let args = [
+            &[
+                "encode", "--format", "flask", "--now", &now, "--state", state,
+            ][..],
+            secrets,
+        ]
+        .concat();
+        run(&args).value().to_owned()
+    };
+    // Keys in any order: Flask sorts them.
+    let cookie = encode(
+        r#"{"uid":"u-1001","is_admin":false}"#,
+        &["--secret", FLASK_SECRET],
+    );
+    assert_eq!(cookie, FLASK_COOKIE);
+    // Tagged values are kept; the first secret signs, the others verify.
+    let tagged = r#"{"_flashes":[{" t":["info","Welcome back"]}],"when":{" d":"Sun, 01 Feb 2026 00:00:00 GMT"}}"#;
+    let ring = ["--secret", "the new SECRET_KEY", "--secret", FLASK_SECRET];
+    let cookie = encode(tagged, &ring);
+    let out = flask_decode(
+        &cookie,
+        FLASK_SIGNED_AT,
+        &["--secret", "the new SECRET_KEY"],
+    );
+    assert_eq!(
+        Value::Object(out.json()["state"].as_object().unwrap().clone()),
+        serde_json::from_str::<Value>(tagged).unwrap()
+    );
+    let old_cookie = encode(tagged, &["--secret", FLASK_SECRET]);
+    let out = flask_decode(&old_cookie, FLASK_SIGNED_AT, &ring);
+    assert_eq!(out.json()["key_index"], json!(1));
+    // A large, repetitive session is compressed, as Flask would.
+    let history: Vec<String> = (0..60).map(|i| format!("/products/{i}/reviews")).collect();
+    let large = json!({"history": history}).to_string();
+    let cookie = encode(&large, &["--secret", FLASK_SECRET]);
+    assert!(cookie.starts_with('.'), "{cookie}");
+    let out = flask_decode(&cookie, FLASK_SIGNED_AT, &["--secret", FLASK_SECRET]);
+    assert_eq!(
+        Value::Object(out.json()["state"].as_object().unwrap().clone()),
+        serde_json::from_str::<Value>(&large).unwrap()
+    );
+}
+
+#[test]
+fn flask_takes_an_apps_short_secret_as_it_is() {
+    // `dev`, 3 bytes: a library factory refuses it without `.allow_short_secret()`; the CLI is a
+    // tool for existing apps and takes it, with at most a warning on standard error.
+    let now = FLASK_SIGNED_AT.to_string();
+    let args = [
+        "encode",
+        "--format",
+        "flask",
+        "--secret",
+        "dev",
+        "--now",
+        &now,
+        "--state",
+        "{\"a\":1}",
+    ];
+    let out = run(&args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.lines().count() <= 1, "{}", out.stderr);
+    let cookie = out.value().to_owned();
+    let out = flask_decode(&cookie, FLASK_SIGNED_AT, &["--secret", "dev"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json()["state"], json!({"a": 1}));
+    assert!(out.stderr.lines().count() <= 1, "{}", out.stderr);
 }

@@ -1509,3 +1509,248 @@ mod django {
         );
     }
 }
+
+// ----- Flask ----------------------------------------------------------------------------------
+
+/// Flask's format (itsdangerous): hostile values, and hostile payloads behind a valid signature.
+mod flask {
+    use super::*;
+    use sha1::Sha1;
+
+    const FLASK_SECRET: &str = "hostile-inputs: the flask SECRET_KEY";
+
+    fn flask() -> CookieSessionFactory {
+        CookieSessionFactory::builder(Secret::from_text(FLASK_SECRET))
+            .flask()
+            .build()
+            .unwrap()
+    }
+
+    /// A Flask factory whose size limit lets megabyte payloads reach the inflater.
+    fn roomy_flask() -> CookieSessionFactory {
+        CookieSessionFactory::builder(Secret::from_text(FLASK_SECRET))
+            .flask()
+            .size_limit(4 << 20)
+            .build()
+            .unwrap()
+    }
+
+    fn hmac_sha1(key: &[u8], message: &[u8]) -> Vec<u8> {
+        let mut mac = <Hmac<Sha1> as KeyInit>::new_from_slice(key).unwrap();
+        mac.update(message);
+        mac.finalize().into_bytes().to_vec()
+    }
+
+    /// `PAYLOAD.TIMESTAMP.SIGNATURE` around any payload and timestamp fields, signed as
+    /// itsdangerous signs (`hmac` key derivation, salt `cookie-session`, SHA-1).
+    fn flask_sign(payload: &str, timestamp: &str) -> String {
+        let key = hmac_sha1(FLASK_SECRET.as_bytes(), b"cookie-session");
+        let signed = format!("{payload}.{timestamp}");
+        let signature = URL_SAFE_NO_PAD.encode(hmac_sha1(&key, signed.as_bytes()));
+        format!("{signed}.{signature}")
+    }
+
+    /// The canonical timestamp field of a minute ago.
+    fn recent() -> String {
+        URL_SAFE_NO_PAD.encode(u32::try_from(NOW - 60).unwrap().to_be_bytes())
+    }
+
+    fn plain(json: &[u8]) -> String {
+        flask_sign(&URL_SAFE_NO_PAD.encode(json), &recent())
+    }
+
+    fn zlib(bytes: &[u8]) -> String {
+        let compressed = miniz_oxide::deflate::compress_to_vec_zlib(bytes, 9);
+        flask_sign(
+            &format!(".{}", URL_SAFE_NO_PAD.encode(compressed)),
+            &recent(),
+        )
+    }
+
+    #[test]
+    fn the_signing_helper_reproduces_the_library_byte_for_byte() {
+        let factory = flask();
+        assert_eq!(plain(br#"{"n":1,"user":"john"}"#), valid_cookie(&factory));
+        assert!(factory.verify(&zlib(br#"{"a":"b"}"#), now()).is_ok());
+    }
+
+    #[test]
+    fn zlib_bombs_are_refused_without_inflating_them() {
+        // 1 MiB of JSON in about a kilobyte: fits the default size limit, inflates past 64 KiB.
+        let mut json = b"{\"a\":\"".to_vec();
+        json.resize(1 << 20, b'a');
+        json.extend_from_slice(b"\"}");
+        let bomb = zlib(&json);
+        assert!(bomb.len() < DEFAULT_SIZE_LIMIT);
+        let too_large = DecodeError::InflatedTooLarge { limit: 64 * 1024 };
+        assert_rejected(&flask(), &bomb, too_large);
+        // 8 MiB (about 8 KB compressed) through a factory that lets it reach the inflater.
+        let mut huge = b"{\"a\":\"".to_vec();
+        huge.resize(8 << 20, b'a');
+        assert_rejected(&roomy_flask(), &zlib(&huge), too_large);
+        // The same bomb under the default limit is refused by length, before any decoding.
+        let error = flask().verify(&zlib(&huge), now()).unwrap_err();
+        assert!(matches!(error, DecodeError::TooLong { .. }), "{error:?}");
+    }
+
+    #[test]
+    fn corrupt_or_truncated_zlib_streams() {
+        let stream = miniz_oxide::deflate::compress_to_vec_zlib(br#"{"user":"john"}"#, 6);
+        let truncated = &stream[..stream.len() - 4];
+        let mut flipped = stream.clone();
+        flipped[0] ^= 0xff; // not a zlib header
+        for bad in [truncated, &flipped[..], b"not zlib at all", b""] {
+            let field = format!(".{}", URL_SAFE_NO_PAD.encode(bad));
+            let expected = if bad.is_empty() {
+                DecodeError::Empty
+            } else {
+                DecodeError::Decompression
+            };
+            assert_rejected(&flask(), &flask_sign(&field, &recent()), expected);
+        }
+    }
+
+    #[test]
+    fn truncated_and_non_canonical_base64() {
+        let factory = flask();
+        let cookie = valid_cookie(&factory);
+        let (signed, signature) = cookie.rsplit_once('.').unwrap();
+        let (payload, stamp) = signed.rsplit_once('.').unwrap();
+        // itsdangerous drops junk characters and padding before decoding the signature: a
+        // strict reader refuses every such spelling.
+        for bad in [
+            format!("{signed}.{signature}="),
+            format!("{signed}.{}~~~~{}", &signature[..5], &signature[5..]),
+            format!("{signed}.{}é{}", &signature[..5], &signature[5..]),
+            format!("{signed}.{} ", signature),
+            format!("{signed}.{}", signature.replace('-', "+").replace('_', "/")),
+        ] {
+            let error = factory.verify(&bad, now()).unwrap_err();
+            assert!(
+                matches!(error, DecodeError::Base64 | DecodeError::BadSignature),
+                "{bad}: {error:?}"
+            );
+        }
+        // A signature one character short or long, or with stray trailing bits.
+        assert_rejected(&factory, &cookie[..cookie.len() - 1], DecodeError::Base64);
+        assert_rejected(&factory, &format!("{cookie}A"), DecodeError::BadSignature);
+        let last = signature.chars().last().unwrap();
+        let stray = if last == 'B' { 'C' } else { 'B' };
+        let with_stray_bits = format!("{signed}.{}{stray}", &signature[..signature.len() - 1]);
+        let error = factory.verify(&with_stray_bits, now()).unwrap_err();
+        assert!(
+            matches!(error, DecodeError::Base64 | DecodeError::BadSignature),
+            "{error:?}"
+        );
+        // Missing fields.
+        assert_rejected(&factory, signature, DecodeError::Truncated);
+        assert_rejected(
+            &factory,
+            &format!("{payload}.{signature}"),
+            DecodeError::Truncated,
+        );
+        assert_rejected(
+            &factory,
+            &format!("{stamp}.{signature}"),
+            DecodeError::Truncated,
+        );
+        assert_rejected(&factory, "..", DecodeError::Empty);
+        // Validly signed, but the payload field is not canonical base64url.
+        assert_rejected(
+            &factory,
+            &flask_sign("e30=", &recent()),
+            DecodeError::Base64,
+        );
+        assert_rejected(
+            &factory,
+            &flask_sign("e3 0", &recent()),
+            DecodeError::Base64,
+        );
+        assert_rejected(
+            &factory,
+            &flask_sign("a.e30", &recent()),
+            DecodeError::Base64,
+        );
+        assert_rejected(
+            &factory,
+            &flask_sign("..e30", &recent()),
+            DecodeError::Base64,
+        );
+    }
+
+    #[test]
+    fn non_canonical_or_absurd_timestamps() {
+        let factory = flask();
+        let payload = URL_SAFE_NO_PAD.encode(b"{}");
+        let stamp = |bytes: &[u8]| flask_sign(&payload, &URL_SAFE_NO_PAD.encode(bytes));
+        let recent = u32::try_from(NOW - 60).unwrap().to_be_bytes();
+        assert!(factory.verify(&stamp(&recent), now()).is_ok());
+        // A leading zero byte, nine bytes, no timestamp at all (Flask's spelling of 0).
+        let leading_zero = [&[0u8][..], &recent].concat();
+        assert_rejected(&factory, &stamp(&leading_zero), DecodeError::BadPayload);
+        assert_rejected(&factory, &stamp(&[1; 9]), DecodeError::BadPayload);
+        assert_rejected(&factory, &flask_sign(&payload, ""), DecodeError::Empty);
+        // One second ahead, or at the end of time: refused as Flask refuses them.
+        let ahead = u32::try_from(NOW + 1).unwrap().to_be_bytes();
+        assert_rejected(&factory, &stamp(&ahead), DecodeError::NotYetValid);
+        assert_rejected(&factory, &stamp(&[0xff; 8]), DecodeError::NotYetValid);
+        // 31 days and a second old.
+        let old = u32::try_from(NOW - 2_678_401).unwrap().to_be_bytes();
+        assert_rejected(&factory, &stamp(&old), DecodeError::Expired);
+    }
+
+    #[test]
+    fn validly_signed_payloads_that_are_not_sessions() {
+        let factory = flask();
+        for json in [
+            &b"[]"[..],
+            b"\"session\"",
+            b"null",
+            b"{\"a\":NaN}",
+            b"{\"a\":1",
+            b"{\"a\":\"\xff\"}",
+            b"{} {}",
+            b"",
+        ] {
+            let value = plain(json);
+            let expected = if json.is_empty() {
+                DecodeError::Empty
+            } else {
+                DecodeError::BadPayload
+            };
+            assert_rejected(&factory, &value, expected);
+        }
+        // Nesting past serde_json's recursion limit, plain and compressed.
+        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(200), "]".repeat(200));
+        assert_rejected(&factory, &zlib(deep.as_bytes()), DecodeError::BadPayload);
+    }
+
+    #[test]
+    fn cookies_of_another_salt_hash_key_or_format() {
+        let factory = flask();
+        let cookie = valid_cookie(&factory);
+        let other_salt = CookieSessionFactory::builder(Secret::from_text(FLASK_SECRET))
+            .flask()
+            .salt("")
+            .build()
+            .unwrap();
+        let other_hash = CookieSessionFactory::builder(Secret::from_text(FLASK_SECRET))
+            .flask()
+            .format(Format::Flask(PyramidHash::Sha256))
+            .build()
+            .unwrap();
+        let other_key =
+            CookieSessionFactory::builder(Secret::from_text("another flask SECRET_KEY"))
+                .flask()
+                .build()
+                .unwrap();
+        for reader in [other_salt, other_hash, other_key] {
+            assert_rejected(&reader, &cookie, DecodeError::BadSignature);
+        }
+        // Native and Pyramid cookies have no dots: not even the shape of a Flask cookie.
+        assert_rejected(&factory, &valid_cookie(&native()), DecodeError::Truncated);
+        assert_rejected(&factory, &valid_cookie(&pyramid()), DecodeError::Truncated);
+        let error = pyramid().verify(&cookie, now()).unwrap_err();
+        assert_eq!(error, DecodeError::Base64);
+    }
+}

@@ -14,6 +14,7 @@ use cookie_session::{
 };
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Map, Value, json};
+use sha1::Sha1;
 use sha2::{Sha256, Sha512};
 
 /// The fixed "now" of every benchmark: cookies are issued and read at the same second, so no
@@ -30,6 +31,8 @@ pub const MASTER: [u8; 64] = [0x5a; 64];
 pub const PYRAMID_SECRET: &str = "a Pyramid secret of sixty-four characters for the benchmark run";
 /// The Django `SECRET_KEY` (text, 50 characters as `startproject` makes them).
 pub const DJANGO_SECRET: &str = "django-insecure-benchmark-0123456789abcdefghijklmn";
+/// The Flask `SECRET_KEY` (text, as Flask applications configure it).
+pub const FLASK_SECRET: &str = "a Flask SECRET_KEY of forty-four characters!";
 
 /// A typical logged-in session, about 150 bytes of JSON: a user id, a name, two roles and a
 /// CSRF token (40 lowercase hex characters, as `Session::new_csrf_token` makes them).
@@ -105,6 +108,7 @@ pub enum Wire {
     Encrypted,
     Pyramid,
     Django,
+    Flask,
 }
 
 impl Wire {
@@ -114,6 +118,7 @@ impl Wire {
         Wire::Encrypted,
         Wire::Pyramid,
         Wire::Django,
+        Wire::Flask,
     ];
 
     /// Whether the `cookie` crate's jar is this format's peer (the native formats only; the
@@ -129,7 +134,14 @@ impl Wire {
             Self::Encrypted => "encrypted",
             Self::Pyramid => "pyramid",
             Self::Django => "django",
+            Self::Flask => "flask",
         }
+    }
+
+    /// Whether the `cookie` crate's jar is this format's peer (the native formats only: the
+    /// Python formats' peers are the Python frameworks themselves).
+    pub fn has_jar_peer(self) -> bool {
+        !matches!(self, Self::Pyramid | Self::Flask)
     }
 
     /// A factory with every default except the format, the secret (fixed for repeatability) and
@@ -152,6 +164,10 @@ impl Wire {
                 .build(),
             Self::Django => CookieSessionFactory::builder(Secret::from_text(DJANGO_SECRET))
                 .django(DjangoHash::Sha256)
+                .clock(clock.clone())
+                .build(),
+            Self::Flask => CookieSessionFactory::builder(Secret::from_text(FLASK_SECRET))
+                .flask()
                 .clock(clock)
                 .build(),
         };
@@ -237,9 +253,10 @@ impl Case {
         self.floor.seal(&self.state)
     }
 
-    /// The measurements must be of real work: each path recovers the same state.
+    /// The measurements must be of real work: each path recovers the same state (as maps: Flask
+    /// sorts the keys it writes).
     fn self_check(&self) {
-        assert_eq!(self.load().state(), &self.state, "{}", self.id());
+        assert_eq!(self.load().state().to_map(), self.state, "{}", self.id());
         assert_eq!(self.floor_load(), self.state, "{} floor", self.id());
         let issued = self.finish();
         let value = issued
@@ -247,14 +264,19 @@ impl Case {
             .and_then(|(_, rest)| rest.split(';').next())
             .expect("name=value; attributes");
         assert_eq!(
-            self.factory.load(Some(value), now()).state(),
-            &self.state,
+            self.factory.load(Some(value), now()).state().to_map(),
+            self.state,
             "{} finish",
             self.id()
         );
         let sealed = self.floor_finish();
         if self.wire != Wire::Pyramid {
-            assert_eq!(self.floor.open(&sealed).expect("opens"), self.state);
+            assert_eq!(
+                self.floor.open(&sealed).expect("opens"),
+                self.state,
+                "{}",
+                self.id()
+            );
         }
     }
 }
@@ -270,10 +292,14 @@ impl Case {
 /// * Django: `b64url(json) ':' base62(now) ':' b64url(HMAC-SHA256(key, b64url(json) ':' stamp))`,
 ///   the key derived once as Django does (`SHA-256(salt ‖ "signer" ‖ secret)`): Django's format
 ///   without its compression, written with `serde_json`'s compact spelling.
+/// * Flask: `b64url(json) "." b64url(timestamp) "." b64url(HMAC-SHA1(derived key, ...))` with
+///   the derived key computed once, `serde_json`'s unsorted compact JSON and never compressed,
+///   so the floor of the large session skips the zlib work Flask's format requires.
 pub enum Floor {
     Signed(Hmac<Sha256>),
     Pyramid(Hmac<Sha512>),
     Django(Hmac<Sha256>),
+    Flask(Hmac<Sha1>),
     #[cfg(feature = "encryption")]
     Encrypted(chacha20poly1305::XChaCha20Poly1305),
 }
@@ -297,6 +323,13 @@ impl Floor {
                 let key = Sha256::digest([salt, "signer", DJANGO_SECRET].concat());
                 Self::Django(Hmac::<Sha256>::new_from_slice(&key).expect("any key length"))
             }
+            Wire::Flask => {
+                let mut derive =
+                    Hmac::<Sha1>::new_from_slice(FLASK_SECRET.as_bytes()).expect("any key length");
+                derive.update(b"cookie-session");
+                let key = derive.finalize().into_bytes();
+                Self::Flask(Hmac::<Sha1>::new_from_slice(&key).expect("any key length"))
+            }
             #[cfg(feature = "encryption")]
             Wire::Encrypted => Self::Encrypted(
                 <chacha20poly1305::XChaCha20Poly1305 as chacha20poly1305::KeyInit>::new_from_slice(
@@ -314,6 +347,15 @@ impl Floor {
             let (payload, _stamp) = message.rsplit_once(':')?;
             let mut mac = keyed.clone();
             mac.update(message.as_bytes());
+            mac.verify_slice(&URL_SAFE_NO_PAD.decode(signature).ok()?)
+                .ok()?;
+            return serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok();
+        }
+        if let Self::Flask(keyed) = self {
+            let (signed, signature) = value.rsplit_once('.')?;
+            let (payload, _timestamp) = signed.rsplit_once('.')?;
+            let mut mac = keyed.clone();
+            mac.update(signed.as_bytes());
             mac.verify_slice(&URL_SAFE_NO_PAD.decode(signature).ok()?)
                 .ok()?;
             return serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok();
@@ -341,6 +383,7 @@ impl Floor {
                 Some(state)
             }
             Self::Django(_) => unreachable!("opened above"),
+            Self::Flask(_) => unreachable!("a Flask cookie is not one base64url field"),
             #[cfg(feature = "encryption")]
             Self::Encrypted(aead) => {
                 use chacha20poly1305::{AeadInOut, Tag, XNonce};
@@ -385,6 +428,18 @@ impl Floor {
                 value.push(':');
                 URL_SAFE_NO_PAD.encode_string(mac.finalize().into_bytes(), &mut value);
                 value
+            }
+            Self::Flask(keyed) => {
+                let json = serde_json::to_vec(state).expect("a map serializes");
+                let stamp = u32::try_from(NOW_SECS).expect("before 2106").to_be_bytes();
+                let mut out = URL_SAFE_NO_PAD.encode(&json);
+                out.push('.');
+                out.push_str(&URL_SAFE_NO_PAD.encode(stamp));
+                let mut mac = keyed.clone();
+                mac.update(out.as_bytes());
+                out.push('.');
+                out.push_str(&URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()));
+                out
             }
             #[cfg(feature = "encryption")]
             Self::Encrypted(aead) => {

@@ -19,6 +19,10 @@ use cookie_session::{
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Map, Number, Value};
 
+#[path = "harness_flask.rs"]
+mod flask;
+pub use flask::{FLASK_OLD_SECRET, FLASK_SECRET, decode_flask, flask_fixture, flask_sign};
+
 /// The fixed "now" of the decode targets and the seeds.
 pub const NOW_SECS: u64 = 1_700_000_100;
 
@@ -289,6 +293,7 @@ fn is_canonical_cookie(format: Format, value: &str) -> bool {
     match format {
         Format::Django(_) => {}
         Format::PyramidLegacy => return is_canonical_pyramid_legacy(value),
+        Format::Flask(_) => return flask::is_canonical_flask(value),
         _ => return is_canonical_base64url(value),
     }
     let Some((rest, signature)) = value.rsplit_once(':') else {
@@ -1201,6 +1206,7 @@ pub fn run(target: &str, data: &[u8]) -> bool {
     match target {
         "decode_native" => decode_native(data),
         "decode_pyramid" => decode_pyramid(data),
+        "decode_flask" => decode_flask(data),
         "decode_pyramid_legacy" => decode_pyramid_legacy(data),
         "pickle_reader" => pickle_reader(data),
         "decode_django" => decode_django(data),
@@ -1212,9 +1218,10 @@ pub fn run(target: &str, data: &[u8]) -> bool {
 }
 
 /// The names of every target, as `run` knows them.
-pub const TARGETS: [&str; 7] = [
+pub const TARGETS: [&str; 8] = [
     "decode_native",
     "decode_pyramid",
+    "decode_flask",
     "decode_pyramid_legacy",
     "pickle_reader",
     "decode_django",

@@ -10,6 +10,9 @@ use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use cookie_session::{CookieSessionFactory, Format, KeyRing, Salt, Secret, UnixTime};
 use serde_json::{Map, Value, json};
 
+#[path = "seeds_flask.rs"]
+mod flask;
+
 use crate::harness::{
     ALL_HASHES, DJANGO_HASHES, DJANGO_OLD_SECRET, NATIVE_OLD_SECRET, NATIVE_PURPOSE, NOW_SECS,
     PYRAMID_OLD_SECRET, TARGETS, django_ring, native_formats, native_ring, pyramid_ring,
@@ -43,6 +46,7 @@ const VECTOR_LISTS: [&str; 4] = [
 pub fn seeds(vectors_dir: &Path) -> Result<Vec<Seed>, String> {
     let mut seeds = Vec::new();
     pyramid_vector_seeds(vectors_dir, &mut seeds)?;
+    flask::flask_seeds(vectors_dir, &mut seeds)?;
     pyramid_legacy_seeds(vectors_dir, &mut seeds)?;
     own_cookie_seeds(&mut seeds);
     django_seeds(vectors_dir, &mut seeds)?;

@@ -3,6 +3,7 @@
 //! * [`Format::Signed`]: the native envelope, HMAC-SHA256 (the default).
 //! * `Format::Encrypted` (feature `encryption`): the native envelope, XChaCha20-Poly1305.
 //! * [`Format::Pyramid`]: byte-compatible with Pyramid's `SignedCookieSessionFactory`.
+//! * [`Format::Flask`]: Flask 3.x's session cookie (itsdangerous `URLSafeTimedSerializer`).
 //! * [`Format::PyramidLegacy`]: Pyramid 1.x's pickle cookies, read by a data-only parser.
 //! * [`Format::Django`]: byte-compatible with Django's `signed_cookies` session backend.
 //!
@@ -12,6 +13,7 @@
 pub(crate) mod base64url;
 pub(crate) mod compress;
 pub(crate) mod django;
+pub(crate) mod flask;
 pub(crate) mod native;
 pub(crate) mod pickle;
 pub(crate) mod pyjson;
@@ -74,6 +76,16 @@ pub enum Format {
     /// Pyramid's `SignedCookieSessionFactory` format with the given HMAC hash
     /// (Pyramid's default is SHA-512).
     Pyramid(PyramidHash),
+    /// Flask 3.x's session cookie (`SecureCookieSessionInterface`: itsdangerous
+    /// `URLSafeTimedSerializer`, `hmac` key derivation) with the given HMAC hash (Flask's is
+    /// SHA-1). Set it with [`CookieSessionConfig::flask`](crate::CookieSessionConfig::flask),
+    /// which also sets Flask's defaults.
+    ///
+    /// ```
+    /// use cookie_session::{Format, PyramidHash};
+    /// assert_eq!(Format::Flask(PyramidHash::Sha1).to_string(), "flask (sha1)");
+    /// ```
+    Flask(PyramidHash),
     /// Pyramid 1.x `UnencryptedCookieSessionFactoryConfig` cookies: HMAC-SHA1 in hex, then
     /// base64 of a pickle, read by a data-only parser (plain data only: anything else is
     /// [`DecodeError::Unsupported`](crate::DecodeError::Unsupported)). No salt. See
@@ -126,6 +138,7 @@ impl fmt::Display for Format {
             #[cfg(feature = "encryption")]
             Self::Encrypted => f.write_str("native encrypted"),
             Self::Pyramid(hash) => write!(f, "pyramid ({hash})"),
+            Self::Flask(hash) => write!(f, "flask ({hash})"),
             Self::PyramidLegacy => f.write_str("pyramid-legacy (Pyramid 1.x pickle)"),
             Self::Django(hash) => write!(f, "django ({hash})"),
         }
@@ -315,6 +328,7 @@ impl Codec {
                 accept_encrypted,
             )?),
             Format::Pyramid(hash) => Box::new(pyramid::PyramidCodec::new(ring, salt, hash)),
+            Format::Flask(hash) => Box::new(flask::FlaskCodec::new(ring, salt, hash)),
             Format::PyramidLegacy => Box::new(pyramid_legacy::PyramidLegacyCodec::new(ring, salt)?),
             Format::Django(hash) => Box::new(django::DjangoCodec::new(ring, salt, hash)),
         };

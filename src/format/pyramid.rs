@@ -32,7 +32,7 @@ pub const DEFAULT_PYRAMID_SALT: &str = "pyramid.session.";
 
 /// A pre-keyed HMAC for one of the supported hashes. Cloned per message, never re-keyed.
 #[derive(Clone)]
-enum PyramidMac {
+pub(crate) enum PyramidMac {
     Md5(Hmac<Md5>),
     Sha1(Hmac<Sha1>),
     Sha224(Hmac<Sha224>),
@@ -56,7 +56,7 @@ macro_rules! with_mac {
 }
 
 impl PyramidMac {
-    fn new(hash: PyramidHash, key: &[u8]) -> Self {
+    pub(crate) fn new(hash: PyramidHash, key: &[u8]) -> Self {
         // HMAC accepts keys of any length (long ones are hashed first, as in RFC 2104).
         fn keyed<M: KeyInit>(key: &[u8]) -> M {
             M::new_from_slice(key).expect("HMAC accepts keys of any length")
@@ -72,7 +72,7 @@ impl PyramidMac {
     }
 
     /// Writes the signature of `payload` into `out` (exactly the digest's length).
-    fn sign_into(&self, payload: &[u8], out: &mut [u8]) {
+    pub(crate) fn sign_into(&self, payload: &[u8], out: &mut [u8]) {
         with_mac!(self.clone(), mac => {
             let mut mac = mac;
             mac.update(payload);
@@ -83,7 +83,7 @@ impl PyramidMac {
     }
 
     /// Constant-time check of `signature` over `payload`.
-    fn verifies(&self, payload: &[u8], signature: &[u8]) -> bool {
+    pub(crate) fn verifies(&self, payload: &[u8], signature: &[u8]) -> bool {
         with_mac!(self.clone(), mac => {
             let mut mac = mac;
             mac.update(payload);

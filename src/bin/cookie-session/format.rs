@@ -17,7 +17,7 @@ pub enum FormatArg {
     Native,
     /// Pyramid 2.x SignedCookieSessionFactory.
     Pyramid,
-    /// Flask 3.x (not yet supported).
+    /// Flask 3.x SecureCookieSessionInterface (itsdangerous URLSafeTimedSerializer).
     Flask,
     /// Django 4.1+/5.x signed_cookies session backend (django.core.signing, compress=True).
     Django,
@@ -34,7 +34,7 @@ impl FormatArg {
     }
 }
 
-/// `--hash`: Pyramid's HMAC hash.
+/// `--hash`: the HMAC hash of Pyramid and Flask cookies.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum HashArg {
     Md5,
@@ -120,6 +120,18 @@ pub fn factory_for(
             }
             builder.pyramid(options.hash.map_or_else(PyramidHash::default, Into::into))
         }
+        FormatArg::Flask => {
+            if options.encrypt {
+                return Err(refuse("--encrypt"));
+            }
+            // Flask's defaults (salt, 31-day timeout, cookie name), then its hash; the preset's
+            // reissue time is a per-request concern, as above.
+            let hash = options.hash.map_or(PyramidHash::Sha1, Into::into);
+            builder
+                .flask()
+                .format(Format::Flask(hash))
+                .reissue_time(None::<Duration>)
+        }
         FormatArg::PyramidLegacy => {
             for (given, option) in [
                 (options.hash.is_some(), "--hash"),
@@ -147,12 +159,6 @@ pub fn factory_for(
                     ));
                 }
             })
-        }
-        FormatArg::Flask => {
-            return Err(Failure::Usage(format!(
-                "--format {} is not yet supported by this version",
-                format.name()
-            )));
         }
     };
     let builder = match options.salt {

@@ -1,4 +1,4 @@
-//! The factory's builder. Every setter documents its default; [`CookieSessionConfig::build`]
+//! The factory's builder. Every setter documents its default; [`CookieSessionBuilder::build`]
 //! checks the whole configuration once and resolves it into the private settings the factory uses
 //! on each request.
 
@@ -97,7 +97,7 @@ pub const DEFAULT_MAX_CLOCK_SKEW: Duration = Duration::from_secs(60);
 /// ```
 #[must_use = "a configuration does nothing until `build` is called"]
 #[derive(Clone)]
-pub struct CookieSessionConfig {
+pub struct CookieSessionBuilder {
     pub(crate) keys: KeyRing,
     pub(crate) format: Format,
     pub(crate) salt: Option<Salt>,
@@ -121,9 +121,9 @@ pub struct CookieSessionConfig {
     pub(crate) accept_encrypted_cookies: bool,
 }
 
-impl std::fmt::Debug for CookieSessionConfig {
+impl std::fmt::Debug for CookieSessionBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CookieSessionConfig")
+        f.debug_struct("CookieSessionBuilder")
             .field("keys", &self.keys)
             .field("format", &self.format)
             .field("salt", &self.salt)
@@ -151,7 +151,7 @@ impl std::fmt::Debug for CookieSessionConfig {
     }
 }
 
-impl CookieSessionConfig {
+impl CookieSessionBuilder {
     pub(crate) fn new(keys: KeyRing) -> Self {
         Self {
             keys,
@@ -834,7 +834,7 @@ impl CookieSessionConfig {
 
 /// Browsers drop a `__Secure-` cookie without `Secure`, and a `__Host-` cookie without `Secure`,
 /// without `Path=/` or with a `Domain`; they match the prefixes in any letter case.
-fn check_cookie_prefix(config: &CookieSessionConfig) -> Result<(), ConfigError> {
+fn check_cookie_prefix(config: &CookieSessionBuilder) -> Result<(), ConfigError> {
     let name = config.cookie_name.as_bytes();
     let has_prefix = |prefix: &str| {
         name.len() >= prefix.len() && name[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
@@ -862,7 +862,7 @@ fn check_cookie_prefix(config: &CookieSessionConfig) -> Result<(), ConfigError> 
 }
 
 /// The cookie attributes after the value, rendered once with the `cookie` crate.
-pub(crate) fn render_attributes(config: &CookieSessionConfig) -> String {
+pub(crate) fn render_attributes(config: &CookieSessionBuilder) -> String {
     let mut template = cookie::Cookie::new(config.cookie_name.clone(), "");
     if let Some(path) = &config.path {
         template.set_path(path.clone());

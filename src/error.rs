@@ -160,7 +160,7 @@ pub enum DecodeError {
     /// The cookie is encrypted (its suite byte is given) and this factory writes signed cookies:
     /// re-issuing it would hand its hidden contents to the browser in readable form, so it is
     /// refused unless the factory was built with
-    /// [`accept_encrypted_cookies`](crate::CookieSessionConfig::accept_encrypted_cookies).
+    /// [`accept_encrypted_cookies`](crate::CookieSessionBuilder::accept_encrypted_cookies).
     #[error(
         "an encrypted cookie (suite {0:#04x}) is not accepted by a factory writing signed cookies"
     )]

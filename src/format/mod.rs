@@ -50,7 +50,7 @@ pub enum Format {
     /// encrypted, so a deployment can switch to encryption without logging anyone out. The
     /// reverse is refused by default: a signed factory that read an encrypted cookie would
     /// re-issue its contents readable
-    /// ([`accept_encrypted_cookies`](crate::CookieSessionConfig::accept_encrypted_cookies)).
+    /// ([`accept_encrypted_cookies`](crate::CookieSessionBuilder::accept_encrypted_cookies)).
     ///
     /// The `created` and `accessed` stamps stay readable (they are authenticated, not
     /// encrypted), and the cookie's length follows the state's. The state is never compressed:
@@ -78,7 +78,7 @@ pub enum Format {
     Pyramid(PyramidHash),
     /// Flask 3.x's session cookie (`SecureCookieSessionInterface`: itsdangerous
     /// `URLSafeTimedSerializer`, `hmac` key derivation) with the given HMAC hash (Flask's is
-    /// SHA-1). Set it with [`CookieSessionConfig::flask`](crate::CookieSessionConfig::flask),
+    /// SHA-1). Set it with [`CookieSessionBuilder::flask`](crate::CookieSessionBuilder::flask),
     /// which also sets Flask's defaults.
     ///
     /// ```
@@ -89,7 +89,7 @@ pub enum Format {
     /// Pyramid 1.x `UnencryptedCookieSessionFactoryConfig` cookies: HMAC-SHA1 in hex, then
     /// base64 of a pickle, read by a data-only parser (plain data only: anything else is
     /// [`DecodeError::Unsupported`](crate::DecodeError::Unsupported)). No salt. See
-    /// [`CookieSessionConfig::pyramid_legacy`](crate::CookieSessionConfig::pyramid_legacy).
+    /// [`CookieSessionBuilder::pyramid_legacy`](crate::CookieSessionBuilder::pyramid_legacy).
     PyramidLegacy,
     /// Django's `signed_cookies` session backend (`django.core.signing`) with the given hash
     /// (Django's default is SHA-256). See the builder's `.django(hash)` for its defaults.
@@ -97,7 +97,7 @@ pub enum Format {
 }
 
 /// The shortest secret a non-native format accepts unless the builder opted in with
-/// [`allow_short_secret`](crate::CookieSessionConfig::allow_short_secret): 16 bytes.
+/// [`allow_short_secret`](crate::CookieSessionBuilder::allow_short_secret): 16 bytes.
 const MIN_COMPAT_SECRET_LEN: usize = 16;
 
 impl Format {
@@ -107,7 +107,7 @@ impl Format {
     /// The native formats need [`MIN_SECRET_LEN`](crate::MIN_SECRET_LEN) (32) bytes, always:
     /// HKDF needs that much key material. The formats that share cookies with a Python
     /// framework need 16 bytes, or any non-empty secret when `allow_short` is set (the builder's
-    /// [`allow_short_secret`](crate::CookieSessionConfig::allow_short_secret), for an existing
+    /// [`allow_short_secret`](crate::CookieSessionBuilder::allow_short_secret), for an existing
     /// app whose secret is shorter; a short secret can be brute-forced from one cookie).
     ///
     /// ```

@@ -24,7 +24,7 @@ use super::native::MIN_SECRET_LEN;
 use super::pyjson::{self, PyJsonStyle};
 use super::{ClockRules, Decoded, FutureStamps, PyramidHash, Stamp, WireFormat, base64url};
 use crate::error::{DecodeError, EncodeError};
-use crate::keys::{KeyRing, Origin, Salt, Secret};
+use crate::keys::{GivenAs, KeyRing, Salt, Secret};
 use crate::state::{JsonDialect, Scanner, SessionState};
 
 /// Pyramid's default salt.
@@ -197,15 +197,15 @@ impl WireFormat for PyramidCodec {
 /// part fits in latin-1, and otherwise all text parts as UTF-8. Raw bytes pass through.
 pub(crate) fn webob_key(salt: &Salt, secret: &Secret) -> Zeroizing<Vec<u8>> {
     let parts = [
-        (salt.as_bytes(), salt.origin()),
-        (secret.expose(), secret.origin()),
+        (salt.as_bytes(), salt.given_as()),
+        (secret.expose(), secret.given_as()),
     ];
-    let all_latin1 = parts.iter().all(|(bytes, origin)| {
-        *origin == Origin::Bytes || utf8_as_latin1(bytes, &mut Vec::new()).is_some()
+    let all_latin1 = parts.iter().all(|(bytes, given_as)| {
+        *given_as == GivenAs::Bytes || utf8_as_latin1(bytes, &mut Vec::new()).is_some()
     });
     let mut key = Zeroizing::new(Vec::with_capacity(salt.as_bytes().len() + secret.len()));
-    for (bytes, origin) in parts {
-        if origin == Origin::Text && all_latin1 {
+    for (bytes, given_as) in parts {
+        if given_as == GivenAs::Text && all_latin1 {
             utf8_as_latin1(bytes, &mut key);
         } else {
             key.extend_from_slice(bytes);

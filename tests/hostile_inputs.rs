@@ -930,3 +930,827 @@ fn prefixed_cookie_names_with_attributes_browsers_drop_are_refused() {
         );
     }
 }
+
+/// Pyramid 1.x cookies (`Format::PyramidLegacy`): hostile pickles behind a valid signature, and
+/// malformed signatures and base64 in front of it. Nothing is ever imported or called; every
+/// rejection has its typed reason.
+mod pyramid_legacy {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use cookie_session::{CookieSessionFactory, DecodeError, Secret, UnixTime};
+    use hmac::{Hmac, KeyInit, Mac};
+    use sha1::Sha1;
+
+    const SECRET: &str = "a pyramid 1.x secret for hostile inputs";
+
+    fn factory() -> CookieSessionFactory {
+        CookieSessionFactory::builder(Secret::from_text(SECRET))
+            .pyramid_legacy()
+            .timeout(None)
+            .build()
+            .unwrap()
+    }
+
+    fn now() -> UnixTime {
+        UnixTime::from_secs(1_700_000_000)
+    }
+
+    /// Signs raw pickle bytes as Pyramid 1.x does.
+    fn sign(pickled: &[u8]) -> String {
+        let mut mac = Hmac::<Sha1>::new_from_slice(SECRET.as_bytes()).unwrap();
+        mac.update(pickled);
+        let mut value: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        STANDARD.encode_string(pickled, &mut value);
+        value
+    }
+
+    /// `(1700000000, 1700000000.0, <state>)` in protocol 2, around the given state opcodes.
+    fn session_pickle(state: &[u8]) -> Vec<u8> {
+        let mut pickled = b"\x80\x02J\x00\xf1\x53\x65G".to_vec();
+        pickled.extend(1_700_000_000f64.to_be_bytes());
+        pickled.extend(state);
+        pickled.extend(b"\x87.");
+        pickled
+    }
+
+    fn verdict(pickled: &[u8]) -> Result<(), DecodeError> {
+        let factory = factory();
+        let value = sign(pickled);
+        let session = factory.load(Some(&value), now());
+        let verdict = factory.verify(&value, now()).map(|_| ());
+        if let Err(error) = verdict {
+            assert!(session.is_new() && session.is_empty());
+            assert_eq!(session.load_error(), Some(error));
+        }
+        verdict
+    }
+
+    fn unsupported(pickled: &[u8]) -> &'static str {
+        match verdict(pickled) {
+            Err(DecodeError::Unsupported { what }) => what,
+            other => panic!("expected Unsupported, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_helpers_make_a_valid_cookie() {
+        assert_eq!(verdict(&session_pickle(b"}")), Ok(()));
+        let verified = factory()
+            .verify(&sign(&session_pickle(b"}X\x01\x00\x00\x00kK\x07s")), now())
+            .unwrap();
+        assert_eq!(verified.state["k"], 7);
+    }
+
+    #[test]
+    fn globals_calls_and_objects_are_never_run() {
+        let cases: [(&[u8], &str); 8] = [
+            // os.system('true') in protocol 0: GLOBAL, MARK, STRING, TUPLE, REDUCE.
+            (b"cos\nsystem\n(S'true'\ntR.", "global"),
+            // Protocol 4: STACK_GLOBAL then REDUCE, inside a session tuple.
+            (
+                &session_pickle(b"\x8c\x02os\x8c\x06system\x93\x8c\x04true\x85R"),
+                "global",
+            ),
+            // REDUCE alone (no global before it) and BUILD.
+            (&session_pickle(b"}}\x85R"), "REDUCE"),
+            (&session_pickle(b"}}b"), "BUILD"),
+            // INST, OBJ, NEWOBJ, persistent ids, extension codes.
+            (b"(ibuiltins\nobject\n.", "object"),
+            (&session_pickle(b"(}o"), "object"),
+            (b"\x80\x02P1\n.", "persistent"),
+            (b"\x80\x02\x82\x01.", "extension"),
+        ];
+        for (pickled, what) in cases {
+            let reason = unsupported(pickled);
+            assert!(reason.contains(what), "{reason:?} for {pickled:?}");
+        }
+    }
+
+    #[test]
+    fn bytes_sets_and_other_non_json_data_are_unsupported() {
+        let cases: [&[u8]; 7] = [
+            b"}X\x01\x00\x00\x00kC\x01\x00s", // bytes (SHORT_BINBYTES)
+            b"}X\x01\x00\x00\x00k\x96\x00\x00\x00\x00\x00\x00\x00\x00s", // bytearray
+            b"}X\x01\x00\x00\x00k\x8f(K\x01\x90s", // set
+            b"}X\x01\x00\x00\x00k(K\x01\x91s", // frozenset
+            b"}K\x01K\x02s",                  // int dict key
+            b"}X\x01\x00\x00\x00k\x8a\x09\x00\x00\x00\x00\x00\x00\x00\x00\x01s", // 2**64
+            b"}X\x01\x00\x00\x00kG\x7f\xf8\x00\x00\x00\x00\x00\x00s", // NaN
+        ];
+        for state in cases {
+            unsupported(&session_pickle(state));
+        }
+    }
+
+    #[test]
+    fn memo_fan_out_is_cut_off() {
+        // t0 = 'x' * 1000; t(n+1) = (t(n), t(n)) through the memo: 2^32 strings from 200 bytes.
+        let mut state = b"}X\x01\x00\x00\x00kX\xe8\x03\x00\x00".to_vec();
+        state.extend([b'x'; 1000]);
+        for level in 0u8..32 {
+            state.extend([b'q', level, b'h', level, 0x86]);
+        }
+        state.push(b's');
+        assert_eq!(
+            verdict(&session_pickle(&state)),
+            Err(DecodeError::InflatedTooLarge { limit: 65536 })
+        );
+        // The same structure ten levels deep (1024 copies of 1000 bytes) is also over the limit,
+        // while five levels (32 KB) are fine.
+        for (levels, ok) in [(5u8, true), (10, false)] {
+            let mut state = b"}X\x01\x00\x00\x00kX\xe8\x03\x00\x00".to_vec();
+            state.extend([b'x'; 1000]);
+            for level in 0..levels {
+                state.extend([b'q', level, b'h', level, 0x86]);
+            }
+            state.push(b's');
+            assert_eq!(verdict(&session_pickle(&state)).is_ok(), ok, "{levels}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_and_self_reference_are_unsupported() {
+        let mut state = b"}X\x01\x00\x00\x00k".to_vec();
+        state.extend([b']'; 1000]);
+        state.extend([b'a'; 999]);
+        state.push(b's');
+        assert!(unsupported(&session_pickle(&state)).contains("nested"));
+        // d = {}; d['k'] = d
+        let cycle = session_pickle(b"}q\x00X\x01\x00\x00\x00kh\x00s");
+        assert!(unsupported(&cycle).contains("contains itself"));
+    }
+
+    #[test]
+    fn huge_declared_lengths_are_truncated_without_allocation() {
+        let cases: [&[u8]; 5] = [
+            b"}X\x01\x00\x00\x00kX\xff\xff\xff\xffabc",
+            b"}X\x01\x00\x00\x00k\x8d\xff\xff\xff\xff\xff\xff\xff\x7fabc",
+            b"}X\x01\x00\x00\x00k\x8b\xff\xff\xff\x7f\x00",
+            b"}X\x01\x00\x00\x00kT\xff\xff\xff\x7fabc",
+            b"\x95\xff\xff\xff\xff\xff\xff\xff\xff}",
+        ];
+        for state in cases {
+            assert_eq!(verdict(&session_pickle(state)), Err(DecodeError::Truncated));
+        }
+    }
+
+    #[test]
+    fn wrong_shapes_are_bad_payloads() {
+        let cases: [&[u8]; 5] = [
+            b"\x80\x02}.",                            // no tuple
+            b"\x80\x02K\x01K\x02\x86.",               // two items
+            b"\x80\x02K\x01K\x02]\x87.",              // state not a dict
+            b"\x80\x02X\x01\x00\x00\x00aK\x02}\x87.", // accessed not a number
+            b"\x80\x02K\x01K\x02}\x87.junk",          // bytes after STOP
+        ];
+        for pickled in cases {
+            assert_eq!(
+                verdict(pickled),
+                Err(DecodeError::BadPayload),
+                "{pickled:?}"
+            );
+        }
+        assert_eq!(verdict(b"\x80\x02K\x01"), Err(DecodeError::Truncated));
+    }
+
+    #[test]
+    fn malformed_signatures_and_base64_are_refused_before_the_pickle() {
+        let factory = factory();
+        let valid = sign(&session_pickle(b"}"));
+        assert!(factory.verify(&valid, now()).is_ok());
+        let (hex, b64) = valid.split_at(40);
+        let cases: Vec<(String, DecodeError)> = vec![
+            (hex[..39].to_owned(), DecodeError::Truncated),
+            (hex.to_owned(), DecodeError::Truncated),
+            (hex.to_ascii_uppercase() + b64, DecodeError::BadSignature),
+            (format!("g{}{b64}", &hex[1..]), DecodeError::BadSignature),
+            (format!(" {}{b64}", &hex[1..]), DecodeError::BadSignature),
+            (
+                format!("{hex}{}", b64.trim_end_matches('=')),
+                DecodeError::Base64,
+            ),
+            (format!("{hex}{b64}="), DecodeError::Base64),
+            (format!("{hex} {b64}"), DecodeError::Base64),
+            (
+                format!("{hex}{}", &b64[..b64.len() - 4]),
+                DecodeError::BadSignature,
+            ),
+            (
+                format!("{hex}{}", &b64[..b64.len() - 1]),
+                DecodeError::Base64,
+            ),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(
+                factory.verify(&value, now()).unwrap_err(),
+                expected,
+                "{value}"
+            );
+        }
+        // The URL-safe alphabet is not Pyramid's: U+FFFF's bytes (ef bf bf) give `+` or `/`.
+        let valid = sign(&session_pickle(
+            b"}X\x01\x00\x00\x00kX\x03\x00\x00\x00\xef\xbf\xbfs",
+        ));
+        assert!(factory.verify(&valid, now()).is_ok());
+        assert!(valid[40..].contains(['+', '/']), "{valid}");
+        let url_safe = valid.replace('+', "-").replace('/', "_");
+        assert_eq!(
+            factory.verify(&url_safe, now()).unwrap_err(),
+            DecodeError::Base64
+        );
+        // Non-canonical trailing bits decode to the same bytes in Python; refused here.
+        let one_byte = sign(b"N");
+        let (hex, b64) = one_byte.split_at(40);
+        assert_eq!(b64, "Tg==");
+        assert_eq!(
+            factory.verify(&format!("{hex}Th=="), now()).unwrap_err(),
+            DecodeError::Base64
+        );
+    }
+}
+
+/// Django `signed_cookies` cookies (`payload:base62 stamp:signature`). Payload-level cases are
+/// signed here, re-implementing Django's `TimestampSigner` from its documentation (the key is
+/// `SHA-256(salt ‖ "signer" ‖ secret)`), after checking that the re-implementation reproduces a
+/// cookie the library wrote.
+mod django {
+    use super::*;
+    use cookie_session::DjangoHash;
+    use sha2::Digest as _;
+
+    const SECRET: &str = "hostile-inputs django secret key";
+    const SALT: &str = "django.contrib.sessions.backends.signed_cookies";
+    const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    /// The Django format's inflate limit (`MAX_INFLATED_LEN`, 64 KiB).
+    const INFLATE_LIMIT: usize = 64 * 1024;
+
+    fn factory_with_limit(size_limit: usize) -> CookieSessionFactory {
+        CookieSessionFactory::builder(Secret::from_text(SECRET))
+            .django(DjangoHash::Sha256)
+            .size_limit(size_limit)
+            .build()
+            .unwrap()
+    }
+
+    fn django() -> CookieSessionFactory {
+        factory_with_limit(DEFAULT_SIZE_LIMIT)
+    }
+
+    fn base62(mut n: u64) -> String {
+        let mut digits = Vec::new();
+        loop {
+            digits.push(BASE62[(n % 62) as usize]);
+            n /= 62;
+            if n == 0 {
+                break;
+            }
+        }
+        digits.reverse();
+        String::from_utf8(digits).unwrap()
+    }
+
+    /// `message ':' base64url(HMAC-SHA256(SHA-256(salt ‖ "signer" ‖ secret), message))`.
+    fn sign_message(message: &str) -> String {
+        let key = Sha256::digest([SALT, "signer", SECRET].concat());
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key).unwrap();
+        mac.update(message.as_bytes());
+        let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+        format!("{message}:{signature}")
+    }
+
+    /// A payload text signed a minute ago.
+    fn fresh(payload: &str) -> String {
+        sign_message(&format!("{payload}:{}", base62(NOW - 60)))
+    }
+
+    fn fresh_json(json: &[u8]) -> String {
+        fresh(&URL_SAFE_NO_PAD.encode(json))
+    }
+
+    fn fresh_zlib(stream: &[u8]) -> String {
+        fresh(&format!(".{}", URL_SAFE_NO_PAD.encode(stream)))
+    }
+
+    fn deflate(data: &[u8]) -> Vec<u8> {
+        miniz_oxide::deflate::compress_to_vec_zlib(data, 9)
+    }
+
+    #[test]
+    fn the_signing_helper_reproduces_the_library_byte_for_byte() {
+        let factory = django();
+        let state = state(json!({"user": "john", "n": 1}));
+        let stamp = UnixTime::from_secs(NOW - 60);
+        let ours = factory.encode_value(&state, stamp, stamp).unwrap();
+        assert_eq!(ours, fresh_json(br#"{"user":"john","n":1}"#));
+        assert_eq!(factory.verify(&ours, now()).unwrap().state, state);
+    }
+
+    #[test]
+    fn zlib_bombs_are_refused_without_inflating_them() {
+        let factory = factory_with_limit(4 << 20);
+        for (size, level) in [(INFLATE_LIMIT + 1, 9), (1 << 20, 6), (16 << 20, 9)] {
+            let bomb = miniz_oxide::deflate::compress_to_vec_zlib(&vec![b' '; size], level);
+            assert!(bomb.len() < size / 100 + 64, "a bomb: {} bytes", bomb.len());
+            assert_rejected(
+                &factory,
+                &fresh_zlib(&bomb),
+                DecodeError::InflatedTooLarge {
+                    limit: INFLATE_LIMIT,
+                },
+            );
+        }
+        // A bomb inside a bomb inflates only once: the outer layer is not JSON.
+        let inner = deflate(&vec![b'{'; 1 << 20]);
+        assert_rejected(
+            &factory,
+            &fresh_zlib(&deflate(&inner)),
+            DecodeError::BadPayload,
+        );
+        // Exactly at the limit it inflates (and is then judged as JSON).
+        let mut at_limit = br#"{"k":""#.to_vec();
+        at_limit.resize(INFLATE_LIMIT - 2, b'x');
+        at_limit.extend_from_slice(br#""}"#);
+        let verified = factory.verify(&fresh_zlib(&deflate(&at_limit)), now());
+        assert_eq!(
+            verified.unwrap().state["k"].as_str().unwrap().len(),
+            INFLATE_LIMIT - 8
+        );
+    }
+
+    #[test]
+    fn corrupt_zlib_streams() {
+        let factory = django();
+        let stream = deflate(br#"{"user":"john","n":1}"#);
+        let mut bad_checksum = stream.clone();
+        *bad_checksum.last_mut().unwrap() ^= 1;
+        let mut gzip = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3];
+        gzip.extend_from_slice(&stream[2..]);
+        for corrupt in [
+            &stream[..stream.len() - 1],
+            &stream[..2],
+            &bad_checksum[..],
+            &gzip[..],
+            b"\x78\x9c\xff\xff\xff",
+        ] {
+            assert_rejected(&factory, &fresh_zlib(corrupt), DecodeError::Decompression);
+        }
+        // An uncompressed payload marked as compressed, and the mark alone.
+        assert_rejected(
+            &factory,
+            &fresh(&format!(".{}", URL_SAFE_NO_PAD.encode(b"{}"))),
+            DecodeError::Decompression,
+        );
+        assert_rejected(&factory, &fresh("."), DecodeError::Empty);
+        assert_rejected(&factory, &fresh(".."), DecodeError::Base64);
+    }
+
+    #[test]
+    fn truncated_and_non_canonical_base64() {
+        let factory = django();
+        let json = URL_SAFE_NO_PAD.encode(br#"{"user":"john","n":12}"#);
+        assert_eq!(json.len() % 4, 2);
+        let stray_bits = {
+            // The last character's low four bits are not part of any byte: set one.
+            const ALPHABET: &[u8] =
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+            let mut text = json.clone().into_bytes();
+            let last = text.len() - 1;
+            let index = ALPHABET.iter().position(|c| *c == text[last]).unwrap();
+            text[last] = ALPHABET[index | 1];
+            String::from_utf8(text).unwrap()
+        };
+        for payload in [
+            format!("{json}=="),
+            json.replace('-', "+").replace('_', "/") + "+",
+            format!(" {json}"),
+            format!("{json}\n"),
+            json[..json.len() - 1].to_owned() + "!",
+            stray_bits,
+            "A".to_owned(),
+        ] {
+            assert_rejected(&factory, &fresh(&payload), DecodeError::Base64);
+        }
+        // Cut anywhere, an honest cookie never verifies.
+        let cookie = valid_cookie(&factory);
+        for len in 0..cookie.len() {
+            let error = factory.verify(&cookie[..len], now()).unwrap_err();
+            assert!(
+                matches!(
+                    error,
+                    DecodeError::Empty
+                        | DecodeError::Truncated
+                        | DecodeError::BadTimestamp
+                        | DecodeError::BadSignature
+                        | DecodeError::Base64
+                ),
+                "{len}: {error:?}"
+            );
+        }
+        // A signature with stray trailing bits is not the canonical spelling.
+        let (message, signature) = cookie.rsplit_once(':').unwrap();
+        let mut bytes = signature.as_bytes().to_vec();
+        let last = bytes.len() - 1;
+        bytes[last] = if bytes[last] == b'B' { b'C' } else { b'B' };
+        let altered = format!("{message}:{}", String::from_utf8(bytes).unwrap());
+        assert_rejected(&factory, &altered, DecodeError::Base64);
+    }
+
+    #[test]
+    fn bad_base62_stamps_are_malformed_signed_or_not() {
+        let factory = django();
+        let payload = URL_SAFE_NO_PAD.encode(br#"{"user":"john"}"#);
+        let signature = "A".repeat(43);
+        let many_digits = "9".repeat(1000);
+        for stamp in [
+            "",
+            "-1",
+            "+1",
+            "01",
+            "00",
+            "1vwU E4",
+            "1vwU_E4",
+            "1vwU.E4",
+            "é",
+            "LygHa16AHYG",
+            "zzzzzzzzzzz",
+            "100000000000",
+            &many_digits,
+        ] {
+            let message = format!("{payload}:{stamp}");
+            assert_rejected(&factory, &sign_message(&message), DecodeError::BadTimestamp);
+            assert_rejected(
+                &factory,
+                &format!("{message}:{signature}"),
+                DecodeError::BadTimestamp,
+            );
+        }
+    }
+
+    #[test]
+    fn extreme_but_canonical_stamps() {
+        let factory = django();
+        let json = URL_SAFE_NO_PAD.encode(br#"{"user":"john"}"#);
+        // Django accepts a stamp in the future, however far: it never expires.
+        let far = sign_message(&format!("{json}:{}", base62(u64::MAX)));
+        assert_eq!(base62(u64::MAX), "LygHa16AHYF");
+        assert_eq!(factory.verify(&far, now()).unwrap().state["user"], "john");
+        // The epoch is long expired.
+        assert_rejected(
+            &factory,
+            &sign_message(&format!("{json}:0")),
+            DecodeError::Expired,
+        );
+    }
+
+    #[test]
+    fn payloads_django_never_writes() {
+        let factory = django();
+        let deep = "[".repeat(20_000) + &"]".repeat(20_000);
+        let cases: [&[u8]; 12] = [
+            b"",
+            b"[1,2]",
+            b"\"john\"",
+            b"null",
+            br#"{"a":1"#,
+            br#"{"a":NaN}"#,
+            br#"{"a":1e400}"#,
+            "{\"caf\u{e9}\":1}".as_bytes(),
+            b"{\"a\":\"\xff\"}",
+            br#"{"a":1} {}"#,
+            &[0u8; 16],
+            deep.as_bytes(),
+        ];
+        let factory_big = factory_with_limit(4 << 20);
+        for json in cases {
+            let expected = if json.is_empty() {
+                DecodeError::Empty
+            } else {
+                DecodeError::BadPayload
+            };
+            let target = if json.len() > 1000 {
+                &factory_big
+            } else {
+                &factory
+            };
+            assert_rejected(target, &fresh_json(json), expected);
+            if !json.is_empty() {
+                assert_rejected(&factory_big, &fresh_zlib(&deflate(json)), expected);
+            }
+        }
+        // Escaped, as Django writes it, the same text is fine; duplicate keys: the last wins.
+        let fine = fresh_json(br#"{"caf\u00e9":1,"a":1,"a":2}"#);
+        let state = factory.verify(&fine, now()).unwrap().state;
+        assert_eq!(Value::Object(state), json!({"café": 1, "a": 2}));
+    }
+
+    #[test]
+    fn separators_and_shapes() {
+        let factory = django();
+        let cookie = valid_cookie(&factory);
+        let (message, signature) = cookie.rsplit_once(':').unwrap();
+        for (value, expected) in [
+            ("no separator".to_owned(), DecodeError::Truncated),
+            (signature.to_owned(), DecodeError::Truncated),
+            (format!(":{signature}"), DecodeError::Truncated),
+            (format!("{message}:"), DecodeError::BadSignature),
+            (format!("{message}:{signature}A"), DecodeError::BadSignature),
+            (
+                format!("{message}:{}", &signature[..27]),
+                DecodeError::BadSignature,
+            ),
+            (format!("{cookie}:{signature}"), DecodeError::BadTimestamp),
+            (format!("x{cookie}"), DecodeError::BadSignature),
+        ] {
+            assert_rejected(&factory, &value, expected);
+        }
+        // Extra separators in a signed payload are verified, then refused as base64.
+        assert_rejected(
+            &factory,
+            &fresh(&format!("a:{}", URL_SAFE_NO_PAD.encode(b"{}"))),
+            DecodeError::Base64,
+        );
+        // Over the size limit: refused before anything is parsed.
+        let long = "A".repeat(DEFAULT_SIZE_LIMIT + 1);
+        assert_rejected(
+            &factory,
+            &long,
+            DecodeError::TooLong {
+                len: long.len(),
+                limit: DEFAULT_SIZE_LIMIT,
+            },
+        );
+    }
+
+    #[test]
+    fn cookies_of_other_formats_and_hashes() {
+        let factory = django();
+        assert_rejected(&factory, &valid_cookie(&native()), DecodeError::Truncated);
+        assert_rejected(&factory, &valid_cookie(&pyramid()), DecodeError::Truncated);
+        let sha1 = CookieSessionFactory::builder(Secret::from_text(SECRET))
+            .django(DjangoHash::Sha1)
+            .build()
+            .unwrap();
+        assert_rejected(&sha1, &valid_cookie(&factory), DecodeError::BadSignature);
+        assert_rejected(&factory, &valid_cookie(&sha1), DecodeError::BadSignature);
+        let other_salt = CookieSessionFactory::builder(Secret::from_text(SECRET))
+            .django(DjangoHash::Sha256)
+            .salt("django.core.signing")
+            .build()
+            .unwrap();
+        assert_rejected(
+            &other_salt,
+            &valid_cookie(&factory),
+            DecodeError::BadSignature,
+        );
+    }
+}
+
+// ----- Flask ----------------------------------------------------------------------------------
+
+/// Flask's format (itsdangerous): hostile values, and hostile payloads behind a valid signature.
+mod flask {
+    use super::*;
+    use sha1::Sha1;
+
+    const FLASK_SECRET: &str = "hostile-inputs: the flask SECRET_KEY";
+
+    fn flask() -> CookieSessionFactory {
+        CookieSessionFactory::builder(Secret::from_text(FLASK_SECRET))
+            .flask()
+            .build()
+            .unwrap()
+    }
+
+    /// A Flask factory whose size limit lets megabyte payloads reach the inflater.
+    fn roomy_flask() -> CookieSessionFactory {
+        CookieSessionFactory::builder(Secret::from_text(FLASK_SECRET))
+            .flask()
+            .size_limit(4 << 20)
+            .build()
+            .unwrap()
+    }
+
+    fn hmac_sha1(key: &[u8], message: &[u8]) -> Vec<u8> {
+        let mut mac = <Hmac<Sha1> as KeyInit>::new_from_slice(key).unwrap();
+        mac.update(message);
+        mac.finalize().into_bytes().to_vec()
+    }
+
+    /// `PAYLOAD.TIMESTAMP.SIGNATURE` around any payload and timestamp fields, signed as
+    /// itsdangerous signs (`hmac` key derivation, salt `cookie-session`, SHA-1).
+    fn flask_sign(payload: &str, timestamp: &str) -> String {
+        let key = hmac_sha1(FLASK_SECRET.as_bytes(), b"cookie-session");
+        let signed = format!("{payload}.{timestamp}");
+        let signature = URL_SAFE_NO_PAD.encode(hmac_sha1(&key, signed.as_bytes()));
+        format!("{signed}.{signature}")
+    }
+
+    /// The canonical timestamp field of a minute ago.
+    fn recent() -> String {
+        URL_SAFE_NO_PAD.encode(u32::try_from(NOW - 60).unwrap().to_be_bytes())
+    }
+
+    fn plain(json: &[u8]) -> String {
+        flask_sign(&URL_SAFE_NO_PAD.encode(json), &recent())
+    }
+
+    fn zlib(bytes: &[u8]) -> String {
+        let compressed = miniz_oxide::deflate::compress_to_vec_zlib(bytes, 9);
+        flask_sign(
+            &format!(".{}", URL_SAFE_NO_PAD.encode(compressed)),
+            &recent(),
+        )
+    }
+
+    #[test]
+    fn the_signing_helper_reproduces_the_library_byte_for_byte() {
+        let factory = flask();
+        assert_eq!(plain(br#"{"n":1,"user":"john"}"#), valid_cookie(&factory));
+        assert!(factory.verify(&zlib(br#"{"a":"b"}"#), now()).is_ok());
+    }
+
+    #[test]
+    fn zlib_bombs_are_refused_without_inflating_them() {
+        // 1 MiB of JSON in about a kilobyte: fits the default size limit, inflates past 64 KiB.
+        let mut json = b"{\"a\":\"".to_vec();
+        json.resize(1 << 20, b'a');
+        json.extend_from_slice(b"\"}");
+        let bomb = zlib(&json);
+        assert!(bomb.len() < DEFAULT_SIZE_LIMIT);
+        let too_large = DecodeError::InflatedTooLarge { limit: 64 * 1024 };
+        assert_rejected(&flask(), &bomb, too_large);
+        // 8 MiB (about 8 KB compressed) through a factory that lets it reach the inflater.
+        let mut huge = b"{\"a\":\"".to_vec();
+        huge.resize(8 << 20, b'a');
+        assert_rejected(&roomy_flask(), &zlib(&huge), too_large);
+        // The same bomb under the default limit is refused by length, before any decoding.
+        let error = flask().verify(&zlib(&huge), now()).unwrap_err();
+        assert!(matches!(error, DecodeError::TooLong { .. }), "{error:?}");
+    }
+
+    #[test]
+    fn corrupt_or_truncated_zlib_streams() {
+        let stream = miniz_oxide::deflate::compress_to_vec_zlib(br#"{"user":"john"}"#, 6);
+        let truncated = &stream[..stream.len() - 4];
+        let mut flipped = stream.clone();
+        flipped[0] ^= 0xff; // not a zlib header
+        for bad in [truncated, &flipped[..], b"not zlib at all", b""] {
+            let field = format!(".{}", URL_SAFE_NO_PAD.encode(bad));
+            let expected = if bad.is_empty() {
+                DecodeError::Empty
+            } else {
+                DecodeError::Decompression
+            };
+            assert_rejected(&flask(), &flask_sign(&field, &recent()), expected);
+        }
+    }
+
+    #[test]
+    fn truncated_and_non_canonical_base64() {
+        let factory = flask();
+        let cookie = valid_cookie(&factory);
+        let (signed, signature) = cookie.rsplit_once('.').unwrap();
+        let (payload, stamp) = signed.rsplit_once('.').unwrap();
+        // itsdangerous drops junk characters and padding before decoding the signature: a
+        // strict reader refuses every such spelling.
+        for bad in [
+            format!("{signed}.{signature}="),
+            format!("{signed}.{}~~~~{}", &signature[..5], &signature[5..]),
+            format!("{signed}.{}é{}", &signature[..5], &signature[5..]),
+            format!("{signed}.{} ", signature),
+            format!("{signed}.{}", signature.replace('-', "+").replace('_', "/")),
+        ] {
+            let error = factory.verify(&bad, now()).unwrap_err();
+            assert!(
+                matches!(error, DecodeError::Base64 | DecodeError::BadSignature),
+                "{bad}: {error:?}"
+            );
+        }
+        // A signature one character short or long, or with stray trailing bits.
+        assert_rejected(&factory, &cookie[..cookie.len() - 1], DecodeError::Base64);
+        assert_rejected(&factory, &format!("{cookie}A"), DecodeError::BadSignature);
+        let last = signature.chars().last().unwrap();
+        let stray = if last == 'B' { 'C' } else { 'B' };
+        let with_stray_bits = format!("{signed}.{}{stray}", &signature[..signature.len() - 1]);
+        let error = factory.verify(&with_stray_bits, now()).unwrap_err();
+        assert!(
+            matches!(error, DecodeError::Base64 | DecodeError::BadSignature),
+            "{error:?}"
+        );
+        // Missing fields.
+        assert_rejected(&factory, signature, DecodeError::Truncated);
+        assert_rejected(
+            &factory,
+            &format!("{payload}.{signature}"),
+            DecodeError::Truncated,
+        );
+        assert_rejected(
+            &factory,
+            &format!("{stamp}.{signature}"),
+            DecodeError::Truncated,
+        );
+        assert_rejected(&factory, "..", DecodeError::Empty);
+        // Validly signed, but the payload field is not canonical base64url.
+        assert_rejected(
+            &factory,
+            &flask_sign("e30=", &recent()),
+            DecodeError::Base64,
+        );
+        assert_rejected(
+            &factory,
+            &flask_sign("e3 0", &recent()),
+            DecodeError::Base64,
+        );
+        assert_rejected(
+            &factory,
+            &flask_sign("a.e30", &recent()),
+            DecodeError::Base64,
+        );
+        assert_rejected(
+            &factory,
+            &flask_sign("..e30", &recent()),
+            DecodeError::Base64,
+        );
+    }
+
+    #[test]
+    fn non_canonical_or_absurd_timestamps() {
+        let factory = flask();
+        let payload = URL_SAFE_NO_PAD.encode(b"{}");
+        let stamp = |bytes: &[u8]| flask_sign(&payload, &URL_SAFE_NO_PAD.encode(bytes));
+        let recent = u32::try_from(NOW - 60).unwrap().to_be_bytes();
+        assert!(factory.verify(&stamp(&recent), now()).is_ok());
+        // A leading zero byte, nine bytes, no timestamp at all (Flask's spelling of 0).
+        let leading_zero = [&[0u8][..], &recent].concat();
+        assert_rejected(&factory, &stamp(&leading_zero), DecodeError::BadPayload);
+        assert_rejected(&factory, &stamp(&[1; 9]), DecodeError::BadPayload);
+        assert_rejected(&factory, &flask_sign(&payload, ""), DecodeError::Empty);
+        // One second ahead, or at the end of time: refused as Flask refuses them.
+        let ahead = u32::try_from(NOW + 1).unwrap().to_be_bytes();
+        assert_rejected(&factory, &stamp(&ahead), DecodeError::NotYetValid);
+        assert_rejected(&factory, &stamp(&[0xff; 8]), DecodeError::NotYetValid);
+        // 31 days and a second old.
+        let old = u32::try_from(NOW - 2_678_401).unwrap().to_be_bytes();
+        assert_rejected(&factory, &stamp(&old), DecodeError::Expired);
+    }
+
+    #[test]
+    fn validly_signed_payloads_that_are_not_sessions() {
+        let factory = flask();
+        for json in [
+            &b"[]"[..],
+            b"\"session\"",
+            b"null",
+            b"{\"a\":NaN}",
+            b"{\"a\":1",
+            b"{\"a\":\"\xff\"}",
+            b"{} {}",
+            b"",
+        ] {
+            let value = plain(json);
+            let expected = if json.is_empty() {
+                DecodeError::Empty
+            } else {
+                DecodeError::BadPayload
+            };
+            assert_rejected(&factory, &value, expected);
+        }
+        // Nesting past serde_json's recursion limit, plain and compressed.
+        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(200), "]".repeat(200));
+        assert_rejected(&factory, &zlib(deep.as_bytes()), DecodeError::BadPayload);
+    }
+
+    #[test]
+    fn cookies_of_another_salt_hash_key_or_format() {
+        let factory = flask();
+        let cookie = valid_cookie(&factory);
+        let other_salt = CookieSessionFactory::builder(Secret::from_text(FLASK_SECRET))
+            .flask()
+            .salt("")
+            .build()
+            .unwrap();
+        let other_hash = CookieSessionFactory::builder(Secret::from_text(FLASK_SECRET))
+            .flask()
+            .format(Format::Flask(PyramidHash::Sha256))
+            .build()
+            .unwrap();
+        let other_key =
+            CookieSessionFactory::builder(Secret::from_text("another flask SECRET_KEY"))
+                .flask()
+                .build()
+                .unwrap();
+        for reader in [other_salt, other_hash, other_key] {
+            assert_rejected(&reader, &cookie, DecodeError::BadSignature);
+        }
+        // Native and Pyramid cookies have no dots: not even the shape of a Flask cookie.
+        assert_rejected(&factory, &valid_cookie(&native()), DecodeError::Truncated);
+        assert_rejected(&factory, &valid_cookie(&pyramid()), DecodeError::Truncated);
+        let error = pyramid().verify(&cookie, now()).unwrap_err();
+        assert_eq!(error, DecodeError::Base64);
+    }
+}

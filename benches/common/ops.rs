@@ -22,7 +22,7 @@ pub fn names() -> Vec<String> {
             for op in ["load", "verify", "finish", "floor-load", "floor-finish"] {
                 names.push(format!("{op}-{w}-{s}"));
             }
-            if wire != Wire::Pyramid {
+            if wire.has_cookie_jar_peer() {
                 names.push(format!("peer-load-{w}-{s}"));
                 names.push(format!("peer-finish-{w}-{s}"));
             }
@@ -92,13 +92,13 @@ pub fn operation(name: &str) -> Option<Box<dyn FnMut()>> {
                 black_box(case.floor_finish());
             })
         }
-        "peer-load" if wire != Wire::Pyramid => {
+        "peer-load" if wire.has_cookie_jar_peer() => {
             let peer = peer();
             Box::new(move || {
                 black_box(peer.load());
             })
         }
-        "peer-finish" if wire != Wire::Pyramid => {
+        "peer-finish" if wire.has_cookie_jar_peer() => {
             let peer = peer();
             Box::new(move || {
                 black_box(peer.finish());

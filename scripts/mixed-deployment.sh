@@ -4,13 +4,13 @@
 # 1.10 (UnencryptedCookieSessionFactoryConfig). The checks are tests/interop/mixed/driver.py;
 # each framework's app is tests/interop/mixed/<framework>_app.py.
 #
-# Creates two venvs (.venv-mixed: Flask + Django; .venv-mixed-legacy: Pyramid 1.10.8 + WebOb
-# 1.8, which conflict with Pyramid 2.x), builds the example, prints one PASS/FAIL line per
-# check and ends with `N passed, M failed`; exits non-zero on any failure. Every process it
-# starts is stopped on exit, and every wait is bounded.
+# Uses the framework venvs of scripts/interop.sh (scripts/lib/venv.sh), builds the example,
+# prints one PASS/FAIL line per check and ends with `N passed, M failed`; exits non-zero on any
+# failure. Every process it starts is stopped on exit, and every wait is bounded.
 # Usage: scripts/mixed-deployment.sh [flask] [django] [pyramid-legacy]   (default: all three)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/venv.sh
 
 # The brief's secret: 14 bytes, as the Python apps have it. The example must accept it.
 secret=supersecretkey
@@ -48,34 +48,6 @@ fail() {
     failed=$((failed + 1))
 }
 
-# The venvs are reused when they already hold the right versions.
-venv_with() {
-    local venv=$1 check=$2
-    shift 2
-    if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "$check" 2>/dev/null; then
-        python3 -m venv "$venv"
-        "$venv/bin/pip" install -q "$@"
-    fi
-}
-needs() {
-    local framework
-    for framework in "${frameworks[@]}"; do
-        [ "$framework" = "$1" ] && return 0
-    done
-    return 1
-}
-if needs flask || needs django; then
-    venv_with .venv-mixed \
-        'import importlib.metadata as m; assert m.version("flask").startswith("3.1.") and m.version("django").startswith("5.2.")' \
-        'flask==3.1.*' 'django==5.2.*'
-fi
-if needs pyramid-legacy; then
-    # setuptools provides pkg_resources, which Pyramid 1.x imports.
-    venv_with .venv-mixed-legacy \
-        'import importlib.metadata as m, pkg_resources; assert m.version("pyramid") == "1.10.8" and m.version("webob").startswith("1.8.")' \
-        'pyramid==1.10.8' 'webob==1.8.*' setuptools
-fi
-
 cargo build --example axum_hello --features axum
 # Cargo builds into $CARGO_TARGET_DIR when it is set.
 example="${CARGO_TARGET_DIR:-target}/debug/examples/axum_hello"
@@ -104,17 +76,18 @@ start_server() {
 }
 
 run_framework() {
-    local framework=$1 python app cookie
+    local framework=$1 cookie
     case "$framework" in
-        flask) python=.venv-mixed/bin/python app=flask_app.py cookie=session ;;
-        django) python=.venv-mixed/bin/python app=django_app.py cookie=sessionid ;;
-        pyramid-legacy) python=.venv-mixed-legacy/bin/python app=pyramid_legacy_app.py cookie=session ;;
+        flask | pyramid-legacy) cookie=session ;;
+        django) cookie=sessionid ;;
         *)
             fail "$framework: unknown framework (flask, django or pyramid-legacy)"
             return
             ;;
     esac
     echo "== $framework"
+    framework_venv "$framework"
+    local python="$venv/bin/python" app="${framework//-/_}_app.py"
     if ! start_server "$framework-app" "$python" -B -X utf8 "tests/interop/mixed/$app" "$secret" 0; then
         fail "$framework: the $framework app started"
         stop_all

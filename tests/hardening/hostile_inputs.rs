@@ -746,6 +746,28 @@ fn truncated_nonce_or_tag_of_the_encrypted_suite() {
     );
 }
 
+/// No plaintext downgrade: a factory that writes signed (readable) cookies refuses an encrypted
+/// cookie made under the same ring, rather than re-issue its hidden contents readable; and no
+/// session comes of it.
+#[cfg(feature = "encryption")]
+#[test]
+fn an_encrypted_cookie_is_refused_by_a_signed_factory() {
+    let encrypting = CookieSessionFactory::builder(Secret::from_bytes(NATIVE_SECRET))
+        .format(Format::Encrypted)
+        .build()
+        .unwrap();
+    let cookie = valid_cookie(&encrypting);
+    let signed = native();
+    let error = signed.verify(&cookie, now()).unwrap_err();
+    assert!(
+        matches!(error, DecodeError::SuiteNotAccepted(_)),
+        "{error:?}"
+    );
+    let session = signed.load(Some(&cookie), now());
+    assert!(session.is_new() && session.is_empty());
+    assert!(signed.finish(&session, now()).unwrap().is_none());
+}
+
 #[test]
 fn cookies_of_another_format_or_hash() {
     let native = native();

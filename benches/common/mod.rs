@@ -6,14 +6,17 @@
 #![allow(dead_code)]
 
 pub mod ops;
+#[path = "payload.rs"]
+pub mod payload;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cookie_session::{
-    CookieSessionFactory, Format, ManualClock, PyramidHash, Secret, Session, UnixTime,
+    CookieSessionFactory, Format, ManualClock, PyramidHash, Secret, Session, SessionState, UnixTime,
 };
 use hmac::{Hmac, KeyInit, Mac};
-use serde_json::{Map, Value, json};
+use payload::Spelling;
+use serde_json::{Map, Value};
 use sha2::{Sha256, Sha512};
 
 /// The fixed "now" of every benchmark: cookies are issued and read at the same second, so no
@@ -29,68 +32,59 @@ pub const MASTER: [u8; 64] = [0x5a; 64];
 /// The Pyramid secret (text, as Pyramid applications configure it).
 pub const PYRAMID_SECRET: &str = "a Pyramid secret of sixty-four characters for the benchmark run";
 
-/// A typical logged-in session, about 150 bytes of JSON: a user id, a name, two roles and a
-/// CSRF token (40 lowercase hex characters, as `Session::new_csrf_token` makes them).
+/// A typical logged-in session, 139 bytes of JSON: a user id, a name, two roles and a CSRF
+/// token (40 lowercase hex characters, as `Session::new_csrf_token` makes them).
 pub fn small_state() -> Map<String, Value> {
-    let state = json!({
-        "user_id": 4_815_162,
-        "name": "Jonathan Quincy Public",
-        "roles": ["administrator", "editor"],
-        "_csrft_": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b",
-    });
-    into_map(state)
+    parse(&payload::small(Spelling::Compact))
 }
 
 /// A large session, about 2 KB of JSON: the small one plus a list of recently viewed items and
 /// some preferences, the kind of state that grows in a cookie session.
 pub fn large_state() -> Map<String, Value> {
-    let mut state = small_state();
-    let recent: Vec<Value> = (0..16)
-        .map(|i| {
-            json!({
-                "path": format!("/catalogue/items/{}", 100_000 + i * 7_919),
-                "title": format!("Item number {i} with a descriptive title"),
-                "seen": 1_699_990_000.25 + f64::from(i) * 61.5,
-            })
-        })
-        .collect();
-    state.insert("recent".into(), Value::Array(recent));
-    state.insert(
-        "prefs".into(),
-        json!({"theme": "dark", "lang": "en-GB", "tz": "Europe/London", "page_size": 50,
-               "beta": true, "density": 0.75}),
-    );
-    state
+    parse(&payload::large(Spelling::Compact))
 }
 
-fn into_map(value: Value) -> Map<String, Value> {
-    match value {
-        Value::Object(map) => map,
-        _ => unreachable!("the payloads are JSON objects"),
-    }
+fn parse(text: &str) -> Map<String, Value> {
+    serde_json::from_str(text).expect("the payloads are JSON objects")
 }
 
-/// The two payload sizes.
+/// The payload sizes: the two fixtures, and the sweep's exact sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Size {
     Small,
     Large,
+    /// Exactly this many bytes of compact JSON (see `payload::sweep`).
+    Sweep(usize),
 }
 
 impl Size {
     pub const ALL: [Size; 2] = [Size::Small, Size::Large];
 
-    pub fn name(self) -> &'static str {
+    pub fn name(self) -> String {
         match self {
-            Self::Small => "small",
-            Self::Large => "large",
+            Self::Small => "small".into(),
+            Self::Large => "large".into(),
+            Self::Sweep(size) => payload::sweep_name(size),
         }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "small" => Some(Self::Small),
+            "large" => Some(Self::Large),
+            _ => payload::parse_sweep_name(name).map(Self::Sweep),
+        }
+    }
+
+    pub fn sweep() -> impl Iterator<Item = Size> {
+        payload::SWEEP.into_iter().map(Self::Sweep)
     }
 
     pub fn state(self) -> Map<String, Value> {
         match self {
             Self::Small => small_state(),
             Self::Large => large_state(),
+            Self::Sweep(size) => parse(&payload::sweep_compact(size)),
         }
     }
 }
@@ -125,24 +119,32 @@ impl Wire {
     /// the clock, which stands at [`NOW_SECS`] for the code paths that read it (`LazySession`).
     pub fn factory(self) -> CookieSessionFactory {
         let clock = ManualClock::new(now());
+        // 3 KB of state is over a browser's 4 KB cookie once encoded; the sweep goes there anyway
+        // (issue 12), so the benchmark factories allow more.
         let built = match self {
             Self::Signed => CookieSessionFactory::builder(Secret::from_bytes(MASTER.to_vec()))
                 .format(Format::Signed)
                 .clock(clock)
+                .size_limit(BENCH_SIZE_LIMIT)
                 .build(),
             #[cfg(feature = "encryption")]
             Self::Encrypted => CookieSessionFactory::builder(Secret::from_bytes(MASTER.to_vec()))
                 .format(Format::Encrypted)
                 .clock(clock)
+                .size_limit(BENCH_SIZE_LIMIT)
                 .build(),
             Self::Pyramid => CookieSessionFactory::builder(Secret::from_text(PYRAMID_SECRET))
                 .format(Format::Pyramid(PyramidHash::Sha512))
                 .clock(clock)
+                .size_limit(BENCH_SIZE_LIMIT)
                 .build(),
         };
         built.expect("the benchmark configuration is valid")
     }
 }
+
+/// Room for the sweep's 3 KB state in every format.
+const BENCH_SIZE_LIMIT: usize = 8192;
 
 /// One format and one payload, with everything each operation needs prepared outside the
 /// measured loop.
@@ -153,8 +155,11 @@ pub struct Case {
     pub state: Map<String, Value>,
     /// A cookie value this factory issued for `state`.
     pub cookie: String,
-    /// A loaded session holding `state`, changed, so that `finish` must write it.
+    /// A loaded session holding `state`, marked changed, so that `finish` must write it (every
+    /// value untouched).
     pub changed: Session,
+    /// A loaded session holding `state` with one key set by the handler (`user_id`).
+    pub one_changed: Session,
     pub floor: Floor,
     /// The floor's own cookie for `state` (for Pyramid: the same as `cookie`).
     pub floor_cookie: String,
@@ -175,6 +180,8 @@ impl Case {
         let mut changed = factory.load(Some(&cookie), now());
         assert!(!changed.is_new(), "{wire:?} {size:?}: the cookie must load");
         changed.mark_changed();
+        let mut one_changed = factory.load(Some(&cookie), now());
+        one_changed.insert(ONE_KEY, 1_234_567u64).expect("a number");
         let floor = Floor::new(wire);
         let floor_cookie = match wire {
             Wire::Pyramid => cookie.clone(),
@@ -187,6 +194,7 @@ impl Case {
             state,
             cookie,
             changed,
+            one_changed,
             floor,
             floor_cookie,
         };
@@ -212,6 +220,20 @@ impl Case {
             .into_string()
     }
 
+    /// Ours: a load, then the handler reads one key (`user_id`, absent from the empty state).
+    pub fn load_get(&self) -> Option<u64> {
+        self.load().get::<u64>(ONE_KEY).expect("a number")
+    }
+
+    /// Ours: the `Set-Cookie` value of a loaded session where the handler set one key.
+    pub fn finish_one(&self) -> String {
+        self.factory
+            .finish(&self.one_changed, now())
+            .expect("fits")
+            .expect("changed")
+            .into_string()
+    }
+
     pub fn floor_load(&self) -> Map<String, Value> {
         self.floor
             .open(&self.floor_cookie)
@@ -224,16 +246,15 @@ impl Case {
 
     /// The measurements must be of real work: each path recovers the same state.
     fn self_check(&self) {
-        assert_eq!(self.load().state(), &self.state, "{}", self.id());
+        assert!(*self.load().state() == self.state, "{}", self.id());
         assert_eq!(self.floor_load(), self.state, "{} floor", self.id());
         let issued = self.finish();
         let value = issued
             .split_once('=')
             .and_then(|(_, rest)| rest.split(';').next())
             .expect("name=value; attributes");
-        assert_eq!(
-            self.factory.load(Some(value), now()).state(),
-            &self.state,
+        assert!(
+            *self.factory.load(Some(value), now()).state() == self.state,
             "{} finish",
             self.id()
         );
@@ -243,6 +264,9 @@ impl Case {
         }
     }
 }
+
+/// The key `load_get` reads and `one_changed` sets.
+pub const ONE_KEY: &str = "user_id";
 
 /// The cryptographic floor: only base64url + one pre-keyed MAC (or the AEAD) + `serde_json`,
 /// written directly against the crypto crates, with no format, no header, no time rules.

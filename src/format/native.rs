@@ -46,7 +46,7 @@ mod signed;
 mod encrypted;
 
 #[cfg(feature = "encryption")]
-pub(crate) use encrypted::XChaCha;
+pub(crate) use encrypted::{XChaCha, Xaes};
 pub(crate) use envelope::NativeCodec;
 pub(crate) use signed::Signed;
 
@@ -59,4 +59,6 @@ const SUITES: &[envelope::SuiteBuilder] = &[
     envelope::keyed::<Signed>,
     #[cfg(feature = "encryption")]
     envelope::keyed::<XChaCha>,
+    #[cfg(feature = "encryption")]
+    envelope::keyed::<Xaes>,
 ];

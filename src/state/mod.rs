@@ -183,9 +183,18 @@ impl SessionState {
     }
 
     /// Reads a payload that is one JSON object. The whole object is validated.
+    // The formats pass their decoded buffer to `parse_from`; this is for whole-buffer payloads.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn parse(source: Vec<u8>) -> Result<Self, DecodeError> {
-        std::str::from_utf8(&source).map_err(|_| DecodeError::BadPayload)?;
-        let mut scanner = Scanner::new(&source, 0);
+        Self::parse_from(source, 0)
+    }
+
+    /// Reads the JSON object that fills `source` from `start` on (validated whole), keeping the
+    /// buffer as it is: a format passes its decoded cookie without copying the payload out.
+    pub(crate) fn parse_from(source: Vec<u8>, start: usize) -> Result<Self, DecodeError> {
+        let payload = source.get(start..).ok_or(DecodeError::BadPayload)?;
+        std::str::from_utf8(payload).map_err(|_| DecodeError::BadPayload)?;
+        let mut scanner = Scanner::new(&source, start);
         let entries = scanner.object()?;
         scanner.finish()?;
         Self::from_scanned(source, entries)

@@ -187,7 +187,7 @@ impl CookieSessionConfig {
     }
 
     /// Shorthand for `.format(Format::Encrypted)`: the native envelope encrypted with
-    /// XChaCha20-Poly1305, so clients cannot read their session. Signed cookies made under the
+    /// XAES-256-GCM, so clients cannot read their session. Signed cookies made under the
     /// same key ring are still read, and re-issued encrypted. Needs the `encryption` feature.
     ///
     /// ```

@@ -93,8 +93,12 @@ impl Size {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wire {
     Signed,
+    /// `Format::Encrypted`: XAES-256-GCM.
     #[cfg(feature = "encryption")]
     Encrypted,
+    /// `Format::EncryptedXChaCha`: XChaCha20-Poly1305.
+    #[cfg(feature = "encryption")]
+    XChaCha,
     Pyramid,
 }
 
@@ -103,6 +107,8 @@ impl Wire {
         Wire::Signed,
         #[cfg(feature = "encryption")]
         Wire::Encrypted,
+        #[cfg(feature = "encryption")]
+        Wire::XChaCha,
         Wire::Pyramid,
     ];
 
@@ -111,6 +117,8 @@ impl Wire {
             Self::Signed => "signed",
             #[cfg(feature = "encryption")]
             Self::Encrypted => "encrypted",
+            #[cfg(feature = "encryption")]
+            Self::XChaCha => "xchacha",
             Self::Pyramid => "pyramid",
         }
     }
@@ -130,6 +138,12 @@ impl Wire {
             #[cfg(feature = "encryption")]
             Self::Encrypted => CookieSessionFactory::builder(Secret::from_bytes(MASTER.to_vec()))
                 .format(Format::Encrypted)
+                .clock(clock)
+                .size_limit(BENCH_SIZE_LIMIT)
+                .build(),
+            #[cfg(feature = "encryption")]
+            Self::XChaCha => CookieSessionFactory::builder(Secret::from_bytes(MASTER.to_vec()))
+                .format(Format::EncryptedXChaCha)
                 .clock(clock)
                 .size_limit(BENCH_SIZE_LIMIT)
                 .build(),
@@ -275,12 +289,15 @@ pub const ONE_KEY: &str = "user_id";
 /// * Pyramid: `b64url(HMAC-SHA512(salt ‖ secret, payload) ‖ payload)`, which *is* Pyramid's
 ///   format, so the floor reads the same cookie ours reads; its writer is `serde_json`'s compact
 ///   one rather than Python's `json.dumps` spelling;
-/// * encrypted: `b64url(nonce(24) ‖ XChaCha20-Poly1305(json) ‖ tag(16))`, no associated data.
+/// * encrypted: `b64url(nonce(24) ‖ AEAD(json) ‖ tag(16))`, no associated data, with the
+///   wire's cipher (XAES-256-GCM or XChaCha20-Poly1305).
 pub enum Floor {
     Signed(Hmac<Sha256>),
     Pyramid(Hmac<Sha512>),
     #[cfg(feature = "encryption")]
-    Encrypted(chacha20poly1305::XChaCha20Poly1305),
+    Encrypted(xaes_256_gcm::Xaes256Gcm),
+    #[cfg(feature = "encryption")]
+    XChaCha(chacha20poly1305::XChaCha20Poly1305),
 }
 
 const SHA256_LEN: usize = 32;
@@ -298,6 +315,13 @@ impl Floor {
             }
             #[cfg(feature = "encryption")]
             Wire::Encrypted => Self::Encrypted(
+                <xaes_256_gcm::Xaes256Gcm as chacha20poly1305::KeyInit>::new_from_slice(
+                    &MASTER[..32],
+                )
+                .expect("32-byte key"),
+            ),
+            #[cfg(feature = "encryption")]
+            Wire::XChaCha => Self::XChaCha(
                 <chacha20poly1305::XChaCha20Poly1305 as chacha20poly1305::KeyInit>::new_from_slice(
                     &MASTER[..32],
                 )
@@ -331,18 +355,9 @@ impl Floor {
                 Some(state)
             }
             #[cfg(feature = "encryption")]
-            Self::Encrypted(aead) => {
-                use chacha20poly1305::{AeadInOut, Tag, XNonce};
-                let mut raw = raw;
-                let tag_at = raw.len().checked_sub(16).filter(|&at| at >= 24)?;
-                let (sealed, tag) = raw.split_at_mut(tag_at);
-                let (nonce, body) = sealed.split_at_mut(24);
-                let nonce = XNonce::try_from(&*nonce).ok()?;
-                let tag = Tag::try_from(&*tag).ok()?;
-                aead.decrypt_inout_detached(&nonce, &[], body.into(), &tag)
-                    .ok()?;
-                serde_json::from_slice(body).ok()
-            }
+            Self::Encrypted(aead) => aead_open(aead, raw),
+            #[cfg(feature = "encryption")]
+            Self::XChaCha(aead) => aead_open(aead, raw),
         }
     }
 
@@ -366,21 +381,44 @@ impl Floor {
                 URL_SAFE_NO_PAD.encode(&raw)
             }
             #[cfg(feature = "encryption")]
-            Self::Encrypted(aead) => {
-                use chacha20poly1305::{AeadInOut, XNonce};
-                let mut raw = vec![0u8; 24];
-                getrandom::fill(&mut raw).expect("the OS generator works");
-                serde_json::to_writer(&mut raw, state).expect("a map serializes");
-                let (nonce, body) = raw.split_at_mut(24);
-                let nonce = XNonce::try_from(&*nonce).expect("24 bytes");
-                let tag = aead
-                    .encrypt_inout_detached(&nonce, &[], body.into())
-                    .expect("a small message");
-                raw.extend_from_slice(&tag);
-                URL_SAFE_NO_PAD.encode(&raw)
-            }
+            Self::Encrypted(aead) => aead_seal(aead, state),
+            #[cfg(feature = "encryption")]
+            Self::XChaCha(aead) => aead_seal(aead, state),
         }
     }
+}
+
+/// The encrypted floor's read: decode, decrypt in place, parse.
+#[cfg(feature = "encryption")]
+fn aead_open<C: chacha20poly1305::AeadInOut>(
+    aead: &C,
+    mut raw: Vec<u8>,
+) -> Option<Map<String, Value>> {
+    use chacha20poly1305::aead::{Nonce, Tag};
+    let tag_at = raw.len().checked_sub(16).filter(|&at| at >= 24)?;
+    let (sealed, tag) = raw.split_at_mut(tag_at);
+    let (nonce, body) = sealed.split_at_mut(24);
+    let nonce = Nonce::<C>::try_from(&*nonce).ok()?;
+    let tag = Tag::<C>::try_from(&*tag).ok()?;
+    aead.decrypt_inout_detached(&nonce, &[], body.into(), &tag)
+        .ok()?;
+    serde_json::from_slice(body).ok()
+}
+
+/// The encrypted floor's write: a nonce from the OS, serialize, encrypt in place, encode.
+#[cfg(feature = "encryption")]
+fn aead_seal<C: chacha20poly1305::AeadInOut>(aead: &C, state: &Map<String, Value>) -> String {
+    use chacha20poly1305::aead::Nonce;
+    let mut raw = vec![0u8; 24];
+    getrandom::fill(&mut raw).expect("the OS generator works");
+    serde_json::to_writer(&mut raw, state).expect("a map serializes");
+    let (nonce, body) = raw.split_at_mut(24);
+    let nonce = Nonce::<C>::try_from(&*nonce).expect("24 bytes");
+    let tag = aead
+        .encrypt_inout_detached(&nonce, &[], body.into())
+        .expect("a small message");
+    raw.extend_from_slice(&tag);
+    URL_SAFE_NO_PAD.encode(&raw)
 }
 
 /// The `cookie` crate (0.18), the primitive the Rust peers build on: its `SignedJar`

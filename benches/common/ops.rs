@@ -30,7 +30,7 @@ pub fn names() -> Vec<String> {
             ] {
                 names.push(format!("{op}-{w}-{s}"));
             }
-            if wire != Wire::Pyramid {
+            if matches!(w, "signed" | "encrypted") {
                 names.push(format!("peer-load-{w}-{s}"));
                 names.push(format!("peer-finish-{w}-{s}"));
             }
@@ -60,6 +60,7 @@ pub fn names() -> Vec<String> {
     ]);
     if cfg!(feature = "encryption") {
         for aead in [
+            "xaes-seal-150",
             "xchacha-seal-0",
             "xchacha-seal-150",
             "chacha-seal-150",
@@ -86,6 +87,8 @@ pub fn operation(name: &str) -> Option<Box<dyn FnMut()>> {
     let (op, wire) = op.rsplit_once('-')?;
     let wire = *Wire::ALL.iter().find(|w| w.name() == wire)?;
     let peer = || CookieJarPeer::new(wire != Wire::Signed, size);
+    let has_peer =
+        matches!(wire, Wire::Signed) || cfg!(feature = "encryption") && wire.name() == "encrypted";
     Some(match op {
         "load" => {
             let case = Case::new(wire, size);
@@ -129,13 +132,13 @@ pub fn operation(name: &str) -> Option<Box<dyn FnMut()>> {
                 black_box(case.floor_finish());
             })
         }
-        "peer-load" if wire != Wire::Pyramid => {
+        "peer-load" if has_peer => {
             let peer = peer();
             Box::new(move || {
                 black_box(peer.load());
             })
         }
-        "peer-finish" if wire != Wire::Pyramid => {
+        "peer-finish" if has_peer => {
             let peer = peer();
             Box::new(move || {
                 black_box(peer.finish());
@@ -184,6 +187,14 @@ fn aead_operation(name: &str) -> Option<Box<dyn FnMut()>> {
             }
             Box::new(move || {
                 let nonce = XNonce::from([1u8; 24]);
+                let tag = aead.encrypt_inout_detached(&nonce, &[], message.as_mut_slice().into());
+                black_box(tag.expect("small"));
+            })
+        }
+        "xaes-seal-150" => {
+            let aead = xaes_256_gcm::Xaes256Gcm::new_from_slice(&key).expect("32 bytes");
+            Box::new(move || {
+                let nonce = xaes_256_gcm::Nonce::from([1u8; 24]);
                 let tag = aead.encrypt_inout_detached(&nonce, &[], message.as_mut_slice().into());
                 black_box(tag.expect("small"));
             })

@@ -12,7 +12,7 @@ pub mod payload;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cookie_session::{
-    CookieSessionFactory, Format, ManualClock, PyramidHash, Secret, Session, SessionState, UnixTime,
+    CookieSessionFactory, Format, ManualClock, PyramidHash, Secret, Session, UnixTime,
 };
 use hmac::{Hmac, KeyInit, Mac};
 use payload::Spelling;

@@ -64,6 +64,34 @@ def tables(rows):
     return "\n".join(lines)
 
 
+def summary(rows):
+    """One line per size: ours / independent floor for both formats, and issue 13's rows."""
+    lines = [
+        "| state | signed load | signed finish | Pyramid load | Pyramid finish "
+        "| signed load / `Value` floor | Pyramid load / `Value` floor |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size in sizes(rows):
+        s = f"s{size:04d}"
+        r = lambda op, wire, floor: ratio(rows.get(f"{op}-{wire}-{s}"),  # noqa: E731
+                                          rows.get(f"{floor}{op}-{wire}-{s}"))
+        lines.append(f"| {size} B | {r('load', 'signed', 'indep-')} | {r('finish', 'signed', 'indep-')} "
+                     f"| {r('load', 'pyramid', 'indep-')} | {r('finish', 'pyramid', 'indep-')} "
+                     f"| {r('load', 'signed', 'floor-')} | {r('load', 'pyramid', 'floor-')} |")
+    lines.append("")
+    lines += [
+        "| state | signed: load | load + get | finish, one key set | Pyramid: load | load + get "
+        "| finish, one key set |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size in sizes(rows):
+        s = f"s{size:04d}"
+        cells = [rows.get(f"{op}-{wire}-{s}") for wire in ("signed", "pyramid")
+                 for op in ("load", "load-get", "finish-one")]
+        lines.append(f"| {size} B | " + " | ".join("–" if c is None else str(c) for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def chart(rows):
     """Ours / independent floor per size: four lines and the 1.10× target."""
     series = [
@@ -141,7 +169,7 @@ def chart(rows):
 
 def main():
     rows = counts()
-    text = tables(rows)
+    text = summary(rows) + "\n" + tables(rows)
     print(text)
     with open(os.path.join(RESULTS, "sweep.md"), "w") as f:
         f.write(text)

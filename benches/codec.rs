@@ -13,7 +13,8 @@
 //! * `finish <format> <size>`: `cookie-session` (`CookieSessionFactory::finish`, the whole
 //!   `Set-Cookie` value), `floor`, the `cookie` crate's jar;
 //! * `lazy`: a request whose handler never touches the session vs one that reads it;
-//! * `aead fixed cost` (with `encryption`): where XChaCha20-Poly1305's fixed cost goes.
+//! * `aead fixed cost` (with `encryption`): where XChaCha20-Poly1305's fixed cost goes;
+//! * `load|finish pyramid-legacy <size>`: Pyramid 1.x's pickle format beside Pyramid 2's.
 //!
 //! `scripts/bench-all.sh` runs this and turns criterion's estimates into `BENCHMARKS.md`'s
 //! tables and chart.
@@ -165,6 +166,53 @@ fn aead_fixed_cost(c: &mut Criterion) {
 #[cfg(not(feature = "encryption"))]
 fn aead_fixed_cost(_: &mut Criterion) {}
 
+/// Pyramid 1.x (`pyramid-legacy`: HMAC-SHA1 hex + base64 pickle) beside Pyramid 2
+/// (HMAC-SHA512 + JSON), in one group per operation and size, so each figure is a ratio from
+/// the same run.
+fn pyramid_legacy(c: &mut Criterion) {
+    for size in Size::ALL {
+        let pyramid = Case::new(Wire::Pyramid, size);
+        let legacy = cookie_session::CookieSessionFactory::builder(
+            cookie_session::Secret::from_text(common::PYRAMID_SECRET),
+        )
+        .pyramid_legacy()
+        .build()
+        .expect("a valid configuration");
+        let mut fresh = legacy.load(None, common::now());
+        *fresh.state_mut() = pyramid.state.clone().into();
+        let cookie = legacy
+            .finish(&fresh, common::now())
+            .expect("fits")
+            .expect("changed")
+            .value()
+            .to_owned();
+        let mut changed = legacy.load(Some(&cookie), common::now());
+        assert_eq!(changed.state(), &pyramid.state, "the legacy cookie loads");
+        changed.mark_changed();
+
+        let mut group = c.benchmark_group(format!("load pyramid-legacy {}", size.name()));
+        group.bench_function("pyramid-legacy", |b| {
+            b.iter(|| black_box(legacy.load(Some(black_box(&cookie)), common::now())))
+        });
+        group.bench_function("pyramid", |b| b.iter(|| black_box(pyramid.load())));
+        group.finish();
+
+        let mut group = c.benchmark_group(format!("finish pyramid-legacy {}", size.name()));
+        group.bench_function("pyramid-legacy", |b| {
+            b.iter(|| {
+                black_box(
+                    legacy
+                        .finish(black_box(&changed), common::now())
+                        .expect("fits")
+                        .expect("changed"),
+                )
+            })
+        });
+        group.bench_function("pyramid", |b| b.iter(|| black_box(pyramid.finish())));
+        group.finish();
+    }
+}
+
 criterion_group! {
     name = benches;
     // Short runs: the whole file stays within a few minutes on a shared 2-core machine. The
@@ -173,6 +221,6 @@ criterion_group! {
         .warm_up_time(Duration::from_millis(700))
         .measurement_time(Duration::from_secs(2))
         .sample_size(40);
-    targets = codec, lazy, aead_fixed_cost
+    targets = codec, lazy, aead_fixed_cost, pyramid_legacy
 }
 criterion_main!(benches);

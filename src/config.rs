@@ -186,6 +186,58 @@ impl CookieSessionConfig {
         self.format(Format::Pyramid(hash))
     }
 
+    /// Read and write Pyramid 1.x `UnencryptedCookieSessionFactoryConfig(secret)` cookies
+    /// ([`Format::PyramidLegacy`]), with that factory's defaults:
+    ///
+    /// * cookie name `"session"`; no salt (setting one is a configuration error);
+    /// * `timeout` 1200 s, measured as Pyramid does from `accessed` (`now - accessed > timeout`);
+    /// * `reissue_time` 0, which that factory hard-codes: any read in a later second re-sends the
+    ///   cookie with a fresh `accessed`, so the stamp Pyramid's timeout checks stays current;
+    /// * `max_lifetime` none (Pyramid has no such cap).
+    ///
+    /// `created` is the float Pyramid stamped when the session began; `accessed` the whole
+    /// second of the last write (or the float read back, when the cookie is only re-sent).
+    /// The key ring is the secret then fallbacks, tried in turn (Pyramid 1.x has one secret; a
+    /// cookie verified under a fallback is re-issued under the first). Text secrets become
+    /// bytes by WebOb's rule (Latin-1, or UTF-8 when a character does not fit). A secret
+    /// shorter than 16 bytes (such as `supersecretkey`) also needs
+    /// [`allow_short_secret`](Self::allow_short_secret).
+    ///
+    /// The session holds what JSON can: a validly signed pickle with bytes, sets, datetimes or
+    /// any object loads as a new session with [`DecodeError::Unsupported`](crate::DecodeError)
+    /// (nothing is imported or called), and tuples are read as arrays and written back as lists.
+    /// The cookie attributes keep this crate's safe defaults (`Secure`, `HttpOnly`,
+    /// `SameSite=Lax`); Pyramid's were off, which changes nothing in the cookie's value.
+    ///
+    /// ```
+    /// use cookie_session::{CookieSessionFactory, DecodeError, Secret, UnixTime};
+    /// let factory = CookieSessionFactory::builder(Secret::from_text("a pyramid 1.x secret"))
+    ///     .pyramid_legacy()
+    ///     .build()?;
+    /// let now = UnixTime::from_secs(1_700_000_000);
+    /// let mut session = factory.load(None, now);
+    /// session.insert("username", "john")?;
+    /// let cookie = factory.finish(&session, now)?.unwrap();
+    /// assert!(cookie.as_str().starts_with("session="));
+    /// let session = factory.load(Some(cookie.value()), now);
+    /// assert_eq!(session.get::<String>("username")?.as_deref(), Some("john"));
+    ///
+    /// // One changed character in the signature: refused before the pickle is read.
+    /// let mut tampered = cookie.value().to_owned();
+    /// let first = if tampered.starts_with('0') { "1" } else { "0" };
+    /// tampered.replace_range(..1, first);
+    /// assert_eq!(factory.verify(&tampered, now).unwrap_err(), DecodeError::BadSignature);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn pyramid_legacy(mut self) -> Self {
+        self.salt = None;
+        self.cookie_name = "session".to_owned();
+        self.timeout = Some(DEFAULT_TIMEOUT);
+        self.reissue_time = Some(Duration::ZERO);
+        self.max_lifetime = None;
+        self.format(Format::PyramidLegacy)
+    }
+
     /// Shorthand for `.format(Format::Encrypted)`: the native envelope encrypted with
     /// XAES-256-GCM, so clients cannot read their session. Signed cookies made under the
     /// same key ring are still read, and re-issued encrypted. Needs the `encryption` feature.

@@ -26,7 +26,7 @@ use crate::header::{MAX_CANDIDATES, SetCookie, cookie_values};
 use crate::keys::{
     KeyFingerprint, KeyRing, KeyStamp, Salt, check_secret_len, parse_key_file, read_key_file,
 };
-use crate::session::{Origin, Session, WriteReason};
+use crate::session::{Loaded, Resend, Session, WriteReason};
 use crate::state::SessionState;
 use crate::time::{Clock, UnixTime};
 
@@ -375,7 +375,8 @@ impl CookieSessionFactory {
     /// assert!(factory.finish(&running, now)?.is_none());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn replace_keys(&self, keys: KeyRing) -> Result<(), ConfigError> {
+    pub fn replace_keys(&self, keys: impl Into<KeyRing>) -> Result<(), ConfigError> {
+        let keys = keys.into();
         let inner = &self.inner;
         check_secret_len(inner.format, &keys, inner.allow_short_secret)?;
         let codec = Codec::build(
@@ -762,33 +763,37 @@ impl CookieSessionFactory {
                 hook(decoded.key_index);
             }
         }
-        Ok(Session::from_origin(Origin {
-            reissue_due: self.reissue_due(decoded.accessed, now),
+        let resend = if rotate {
+            Resend::Always
+        } else if self.reissue_due(decoded.accessed, now) {
+            Resend::IfRead
+        } else {
+            Resend::Never
+        };
+        Ok(Session::from_loaded(Loaded {
             state: decoded.state,
             created: decoded.created,
-            renewed: decoded.accessed,
-            is_new: false,
+            accessed: decoded.accessed,
+            loaded_at: now.as_secs_f64(),
             load_error,
             key_index: Some(decoded.key_index),
             verified_by: keys.stamp(decoded.key_index),
-            loaded_at: now.as_secs_f64(),
-            rotate,
+            resend,
         }))
     }
 
     fn new_session(&self, now: UnixTime, load_error: Option<DecodeError>) -> Session {
         let now_secs = now.as_secs_f64();
-        Session::from_origin(Origin {
+        // A new session has nothing to re-send: it is written only if the handler changes it.
+        Session::from_loaded(Loaded {
             state: SessionState::new(),
             created: now_secs,
-            renewed: now_secs,
-            is_new: true,
+            accessed: now_secs,
+            loaded_at: now_secs,
             load_error,
             key_index: None,
             verified_by: None,
-            loaded_at: now_secs,
-            reissue_due: self.reissue_due(now_secs, now),
-            rotate: false,
+            resend: Resend::Never,
         })
     }
 
@@ -855,10 +860,10 @@ impl CookieSessionFactory {
             );
             return Ok(None);
         }
-        let accessed = if session.was_accessed() {
+        let accessed = if session.was_touched() {
             Stamp::Whole(now.whole_secs())
         } else {
-            Stamp::Exact(session.renewed_secs())
+            Stamp::Exact(session.accessed_secs())
         };
         let value = keys
             .codec

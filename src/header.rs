@@ -100,14 +100,9 @@ impl SetCookie {
 
     /// Length of the header value in bytes: what the size limit is checked against.
     #[must_use]
+    #[allow(clippy::len_without_is_empty)] // Never empty: at least a name and `=`.
     pub fn len(&self) -> usize {
         self.header.len()
-    }
-
-    /// Always false: a `Set-Cookie` value has at least a name and `=`.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.header.is_empty()
     }
 }
 

@@ -4,7 +4,7 @@
 //! any number of verify-only secrets, newest first, which are still accepted on the way in. A
 //! cookie that verified under a verify-only secret is re-issued under the primary on the same
 //! response, so active users move to the new key by themselves and an old key can be retired
-//! once `timeout` (or `max_age`) has passed.
+//! once `timeout` (or `max_lifetime`) has passed.
 //!
 //! Secrets are wiped from memory when dropped and never appear in `Debug` output or errors.
 //! The formats derive their working keys from them once, when the factory is built.
@@ -177,10 +177,22 @@ impl Secret {
     }
 
     /// The secret as unpadded base64url text, the form `cookie-session keygen` prints and
-    /// [`Secret::from_base64`] reads. Handle the result as carefully as the secret.
+    /// [`Secret::from_base64`] reads. Handle the result as carefully as the secret: it is wiped
+    /// from memory when dropped and redacted in `Debug`.
+    ///
+    /// ```
+    /// use cookie_session::Secret;
+    /// let secret = Secret::generate();
+    /// let text = secret.to_base64url();
+    /// assert_eq!(Secret::from_base64(&text)?, secret);
+    /// assert_eq!(format!("{text:?}"), "SecretText(..)");
+    /// # Ok::<(), cookie_session::ConfigError>(())
+    /// ```
     #[must_use]
-    pub fn to_base64url(&self) -> Zeroizing<String> {
-        Zeroizing::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&*self.bytes))
+    pub fn to_base64url(&self) -> SecretText {
+        SecretText(Zeroizing::new(
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&*self.bytes),
+        ))
     }
 
     /// Length in bytes.
@@ -233,6 +245,32 @@ impl PartialEq for Secret {
 }
 
 impl Eq for Secret {}
+
+/// A secret in text form ([`Secret::to_base64url`]): wiped from memory when dropped, redacted in
+/// `Debug`. Dereferences to `str`.
+pub struct SecretText(Zeroizing<String>);
+
+impl SecretText {
+    /// The text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for SecretText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretText(..)")
+    }
+}
 
 /// Identifies one secret across key rings (see [`Secret::fingerprint`]); no key material.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -390,14 +428,9 @@ impl KeyRing {
 
     /// Number of secrets (always at least one).
     #[must_use]
+    #[allow(clippy::len_without_is_empty)] // A ring always has its primary secret.
     pub fn len(&self) -> usize {
         self.secrets.len()
-    }
-
-    /// Always `false`: a ring has a primary secret. Present for API symmetry with `len`.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.secrets.is_empty()
     }
 
     /// A ring whose secrets are named by their place in a source (a loader's ring).

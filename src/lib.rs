@@ -165,7 +165,7 @@ pub use format::native::MIN_SECRET_LEN;
 pub use format::pyramid::DEFAULT_PYRAMID_SALT;
 pub use format::{Format, PyramidHash, UnknownHash};
 pub use header::SetCookie;
-pub use keys::{GENERATED_SECRET_LEN, KeyRing, Salt, Secret};
+pub use keys::{GENERATED_SECRET_LEN, KeyRing, Salt, Secret, SecretText};
 pub use lazy::{AfterResponse, LazySession, ResponseFacts, SessionHeaders};
 pub use session::{CSRF_TOKEN_KEY, FLASH_KEY_PREFIX, Session};
 pub use state::{SessionState, StateValue};

@@ -49,23 +49,41 @@ pub struct Session {
     state: SessionState,
     created: f64,
     /// The `accessed` stamp the cookie carried, or the load time for a new session.
-    renewed: f64,
-    is_new: bool,
+    accessed: f64,
+    /// The request's time, by the factory's clock: "now" for `regenerate`.
+    loaded_at: f64,
     load_error: Option<DecodeError>,
+    /// Which key of the ring verified the cookie; `None` for a new session.
     key_index: Option<usize>,
     /// The key that verified the cookie, to check at `finish` that it is still in the ring.
     verified_by: Option<KeyStamp>,
-    /// The request's time, by the factory's clock: "now" for `regenerate`.
-    loaded_at: f64,
-    /// Set by every access and mutation (an atomic so that `&self` reads can set it and the
-    /// session stays `Sync`).
-    accessed_now: AtomicBool,
-    changed: bool,
-    invalidated: bool,
-    /// Whether an access would re-send the cookie (decided at load from `reissue_time`).
-    reissue_due: bool,
-    /// Verified under a verify-only key: re-issue under the primary.
-    rotate: bool,
+    /// Whether the cookie is re-sent even when nothing changes (decided at load).
+    resend: Resend,
+    /// Set by every access and mutation in this request (an atomic so that `&self` reads can set
+    /// it and the session stays `Sync`).
+    touched: AtomicBool,
+    /// What the handler did to the state.
+    edit: Edit,
+}
+
+/// When a loaded cookie is re-sent although nothing changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Resend {
+    Never,
+    /// Read after `reissue_time`: re-sent with a fresh `accessed`, if the handler reads it.
+    IfRead,
+    /// Verified under a verify-only key or in the other native suite: re-issued under the
+    /// primary key in the configured suite.
+    Always,
+}
+
+/// What the handler did to the state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Edit {
+    Untouched,
+    Changed,
+    /// Changed, and [`Session::invalidate`] was called.
+    Invalidated,
 }
 
 impl std::fmt::Debug for Session {
@@ -73,12 +91,12 @@ impl std::fmt::Debug for Session {
         f.debug_struct("Session")
             .field("keys", &self.state.keys().collect::<Vec<_>>())
             .field("created", &self.created)
-            .field("accessed", &self.renewed)
-            .field("is_new", &self.is_new)
+            .field("accessed", &self.accessed)
+            .field("is_new", &self.is_new())
             .field("load_error", &self.load_error)
             .field("key_index", &self.key_index)
-            .field("changed", &self.changed)
-            .field("invalidated", &self.invalidated)
+            .field("changed", &self.is_changed())
+            .field("invalidated", &self.is_invalidated())
             .finish_non_exhaustive()
     }
 }
@@ -88,61 +106,53 @@ impl Clone for Session {
         Self {
             state: self.state.clone(),
             created: self.created,
-            renewed: self.renewed,
-            is_new: self.is_new,
+            accessed: self.accessed,
+            loaded_at: self.loaded_at,
             load_error: self.load_error,
             key_index: self.key_index,
             verified_by: self.verified_by,
-            loaded_at: self.loaded_at,
-            accessed_now: AtomicBool::new(self.accessed_now.load(Ordering::Relaxed)),
-            changed: self.changed,
-            invalidated: self.invalidated,
-            reissue_due: self.reissue_due,
-            rotate: self.rotate,
+            resend: self.resend,
+            touched: AtomicBool::new(self.was_touched()),
+            edit: self.edit,
         }
     }
 }
 
-/// How a session was obtained from the request's cookie; used by the factory.
-pub(crate) struct Origin {
+/// A session as the factory loads it from the request's cookie (or makes it new).
+pub(crate) struct Loaded {
     pub(crate) state: SessionState,
     pub(crate) created: f64,
-    pub(crate) renewed: f64,
-    pub(crate) is_new: bool,
+    pub(crate) accessed: f64,
+    pub(crate) loaded_at: f64,
     pub(crate) load_error: Option<DecodeError>,
     pub(crate) key_index: Option<usize>,
     pub(crate) verified_by: Option<KeyStamp>,
-    pub(crate) loaded_at: f64,
-    pub(crate) reissue_due: bool,
-    pub(crate) rotate: bool,
+    pub(crate) resend: Resend,
 }
 
 impl Session {
-    pub(crate) fn from_origin(origin: Origin) -> Self {
+    pub(crate) fn from_loaded(loaded: Loaded) -> Self {
         Self {
-            state: origin.state,
-            created: origin.created,
-            renewed: origin.renewed,
-            is_new: origin.is_new,
-            load_error: origin.load_error,
-            key_index: origin.key_index,
-            verified_by: origin.verified_by,
-            loaded_at: origin.loaded_at,
-            accessed_now: AtomicBool::new(false),
-            changed: false,
-            invalidated: false,
-            reissue_due: origin.reissue_due,
-            rotate: origin.rotate,
+            state: loaded.state,
+            created: loaded.created,
+            accessed: loaded.accessed,
+            loaded_at: loaded.loaded_at,
+            load_error: loaded.load_error,
+            key_index: loaded.key_index,
+            verified_by: loaded.verified_by,
+            resend: loaded.resend,
+            touched: AtomicBool::new(false),
+            edit: Edit::Untouched,
         }
     }
 
     fn touch(&self) {
-        self.accessed_now.store(true, Ordering::Relaxed);
+        self.touched.store(true, Ordering::Relaxed);
     }
 
     fn mutate(&mut self) -> &mut SessionState {
         self.touch();
-        self.changed = true;
+        self.mark_changed();
         &mut self.state
     }
 
@@ -310,7 +320,7 @@ impl Session {
     /// ```
     pub fn invalidate(&mut self) {
         self.clear();
-        self.invalidated = true;
+        self.edit = Edit::Invalidated;
     }
 
     /// Starts a fresh session in place: drops the whole state, resets `created` and `accessed`
@@ -370,7 +380,7 @@ impl Session {
         self.mutate()
             .retain(|key| key != CSRF_TOKEN_KEY && keep.contains(&key));
         self.created = self.loaded_at;
-        self.renewed = self.loaded_at;
+        self.accessed = self.loaded_at;
         self.new_csrf_token();
     }
 
@@ -387,19 +397,21 @@ impl Session {
     /// ```
     #[doc(alias = "changed")]
     pub fn mark_changed(&mut self) {
-        self.changed = true;
+        if self.edit == Edit::Untouched {
+            self.edit = Edit::Changed;
+        }
     }
 
     /// Whether a mutation happened (or [`Session::mark_changed`] was called) in this request.
     #[must_use]
     pub fn is_changed(&self) -> bool {
-        self.changed
+        self.edit != Edit::Untouched
     }
 
     /// Whether [`Session::invalidate`] was called in this request.
     #[must_use]
     pub fn is_invalidated(&self) -> bool {
-        self.invalidated
+        self.edit == Edit::Invalidated
     }
 
     /// True when the request had no usable cookie (none, or one that failed to verify). As in
@@ -423,7 +435,7 @@ impl Session {
     /// ```
     #[must_use]
     pub fn is_new(&self) -> bool {
-        self.is_new
+        self.key_index.is_none()
     }
 
     /// Why the request's cookie was not used, if it was not: `None` for a valid cookie or no
@@ -479,7 +491,7 @@ impl Session {
     /// When the cookie was last issued (its `accessed` stamp), or the load time for a new session.
     #[must_use]
     pub fn accessed(&self) -> UnixTime {
-        UnixTime::from_secs_f64(self.renewed).unwrap_or(UnixTime::from_secs(0))
+        UnixTime::from_secs_f64(self.accessed).unwrap_or(UnixTime::from_secs(0))
     }
 
     /// The state without counting as an access (for writing the cookie).
@@ -491,28 +503,26 @@ impl Session {
         self.created
     }
 
-    pub(crate) fn renewed_secs(&self) -> f64 {
-        self.renewed
+    pub(crate) fn accessed_secs(&self) -> f64 {
+        self.accessed
     }
 
     pub(crate) fn verified_by(&self) -> Option<KeyStamp> {
         self.verified_by
     }
 
-    pub(crate) fn was_accessed(&self) -> bool {
-        self.accessed_now.load(Ordering::Relaxed)
+    /// Whether the handler read or wrote the session in this request.
+    pub(crate) fn was_touched(&self) -> bool {
+        self.touched.load(Ordering::Relaxed)
     }
 
     /// Whether the response must carry the cookie, and why.
     pub(crate) fn write_reason(&self) -> Option<WriteReason> {
-        if self.changed {
-            Some(WriteReason::Changed)
-        } else if self.rotate {
-            Some(WriteReason::Rotation)
-        } else if self.reissue_due && self.was_accessed() {
-            Some(WriteReason::Reissue)
-        } else {
-            None
+        match (self.edit, self.resend) {
+            (Edit::Changed | Edit::Invalidated, _) => Some(WriteReason::Changed),
+            (Edit::Untouched, Resend::Always) => Some(WriteReason::Rotation),
+            (Edit::Untouched, Resend::IfRead) if self.was_touched() => Some(WriteReason::Reissue),
+            (Edit::Untouched, _) => None,
         }
     }
 }
@@ -522,17 +532,15 @@ impl Session {
 impl Default for Session {
     fn default() -> Self {
         let now = UnixTime::now().as_secs_f64();
-        Self::from_origin(Origin {
+        Self::from_loaded(Loaded {
             state: SessionState::new(),
             created: now,
-            renewed: now,
-            is_new: true,
+            accessed: now,
+            loaded_at: now,
             load_error: None,
             key_index: None,
             verified_by: None,
-            loaded_at: now,
-            reissue_due: false,
-            rotate: false,
+            resend: Resend::Never,
         })
     }
 }

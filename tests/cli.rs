@@ -580,7 +580,7 @@ fn secrets_keep_their_order_across_the_three_secret_options() {
 
 #[test]
 fn migration_formats_are_named_but_not_yet_supported() {
-    for format in ["flask", "django", "pyramid-legacy"] {
+    for format in ["flask", "django"] {
         let args = ["decode", "--format", format, "--secret", "s", "cookie"];
         let out = assert_usage_error(&args);
         assert!(out.stderr.contains("not yet supported"), "{}", out.stderr);
@@ -1009,4 +1009,147 @@ fn pyramid_vectors_through_the_cli() {
         exact_encodings >= 20,
         "only {exact_encodings} exact encodings checked"
     );
+}
+
+// ----- --format pyramid-legacy ---------------------------------------------------------------
+
+/// Every case of the Pyramid 1.x vectors through `decode`: the contract's verdict, state,
+/// timestamps and key index (a big integer is refused, which its tolerance allows).
+#[test]
+fn pyramid_legacy_vectors_through_the_cli() {
+    let vectors: Value = serde_json::from_str(include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/pyramid-legacy.json"
+    )))
+    .unwrap();
+    for case in vectors["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let mut args = vec!["decode".to_owned(), "--format=pyramid-legacy".to_owned()];
+        let secrets =
+            std::iter::once(&case["secret_hex"]).chain(case["fallbacks_hex"].as_array().unwrap());
+        for hex in secrets {
+            args.extend(["--secret-hex".to_owned(), hex.as_str().unwrap().to_owned()]);
+        }
+        let timeout = case["timeout"]
+            .as_u64()
+            .map_or("none".into(), |t| t.to_string());
+        args.extend(["--timeout".to_owned(), timeout]);
+        args.extend(["--now".to_owned(), case["now"].to_string()]);
+        args.extend(["--".to_owned(), case["cookie"].as_str().unwrap().to_owned()]);
+        let out = run_with_env(&args, &[]);
+        let json = out.json();
+        match (case["expect"].as_str().unwrap(), case["tolerance"].as_str()) {
+            ("valid", None) => {
+                assert_eq!(out.code, 0, "{name}: {}", out.stderr);
+                assert_eq!(json["state"], case["state"], "{name}");
+                assert_eq!(json["created"], case["created"], "{name}");
+                assert_eq!(json["accessed"], case["accessed"], "{name}");
+                assert_eq!(json["key_index"], case["key_index"], "{name}");
+            }
+            (expect, tolerance) => {
+                let reason = match (expect, tolerance) {
+                    ("invalid", None) => "bad_signature",
+                    ("expired", None) => "expired",
+                    ("unsupported", None) | ("valid", Some("bigint")) => "unsupported",
+                    other => panic!("{name}: unexpected {other:?}"),
+                };
+                assert_eq!(out.code, 1, "{name}");
+                assert_eq!(
+                    json,
+                    state(&format!(r#"{{"valid":false,"reason":"{reason}"}}"#))
+                );
+            }
+        }
+    }
+}
+
+/// The brief's own factory, `UnencryptedCookieSessionFactoryConfig('supersecretkey')`: a
+/// 14-byte secret is taken as it is (a warning on standard error at most), and what `encode`
+/// writes `decode` reads back with its timestamps.
+#[test]
+fn pyramid_legacy_encode_then_decode_with_the_briefs_short_secret() {
+    let key = ["--format", "pyramid-legacy", "--secret", "supersecretkey"];
+    let encoded = run(&[
+        &["encode"][..],
+        &key,
+        &[
+            "--state",
+            r#"{"username":"john","roles":["a","b"],"n":-7,"f":0.5}"#,
+            "--created",
+            "1700000000.25",
+            "--now",
+            "1700000100.75",
+        ],
+    ]
+    .concat());
+    assert!(
+        !encoded.stderr.to_lowercase().contains("error"),
+        "{}",
+        encoded.stderr
+    );
+    let cookie = encoded.value().to_owned();
+    assert!(
+        cookie[..40]
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    );
+    let decode_at =
+        |now: &str| run(&[&["decode"][..], &key, &["--now", now, "--", &cookie]].concat());
+    let decoded = decode_at("1700001300");
+    assert_eq!(decoded.code, 0, "{}", decoded.stderr);
+    assert_eq!(
+        decoded.json(),
+        state(
+            r#"{"valid":true,"state":{"username":"john","roles":["a","b"],"n":-7,"f":0.5},
+                "created":1700000000.25,"accessed":1700000100.0,"key_index":0}"#
+        )
+    );
+    // Pyramid's timeout rule from the whole-second `accessed`: valid at 1200 s, expired after.
+    assert_eq!(decode_at("1700001300.5").json()["reason"], "expired");
+
+    // The same cookie tampered, and under another secret.
+    let mut tampered = cookie.clone();
+    tampered.replace_range(50..51, if &cookie[50..51] == "A" { "B" } else { "A" });
+    let out = run(&[
+        &["decode"][..],
+        &key,
+        &["--now", "1700000100", "--", &tampered],
+    ]
+    .concat());
+    assert_eq!(
+        (out.code, out.json()["reason"].clone()),
+        (1, json!("bad_signature"))
+    );
+    let other = [
+        "decode",
+        "--format",
+        "pyramid-legacy",
+        "--secret",
+        "another secret",
+        "--now",
+        "1700000100",
+        "--",
+        &cookie,
+    ];
+    assert_eq!(run(&other).json()["reason"], "bad_signature");
+}
+
+#[test]
+fn pyramid_legacy_takes_no_salt_and_no_hash() {
+    for extra in [["--salt", "pyramid.session."], ["--hash", "sha1"]] {
+        let args = [
+            &[
+                "decode",
+                "--format",
+                "pyramid-legacy",
+                "--secret",
+                "supersecretkey",
+            ][..],
+            &extra,
+            &["cookie"],
+        ]
+        .concat();
+        let out = assert_usage_error(&args);
+        assert!(out.stderr.contains(extra[0]), "{}", out.stderr);
+    }
 }

@@ -920,3 +920,246 @@ fn prefixed_cookie_names_with_attributes_browsers_drop_are_refused() {
         );
     }
 }
+
+/// Pyramid 1.x cookies (`Format::PyramidLegacy`): hostile pickles behind a valid signature, and
+/// malformed signatures and base64 in front of it. Nothing is ever imported or called; every
+/// rejection has its typed reason.
+mod pyramid_legacy {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use cookie_session::{CookieSessionFactory, DecodeError, Secret, UnixTime};
+    use hmac::{Hmac, KeyInit, Mac};
+    use sha1::Sha1;
+
+    const SECRET: &str = "a pyramid 1.x secret for hostile inputs";
+
+    fn factory() -> CookieSessionFactory {
+        CookieSessionFactory::builder(Secret::from_text(SECRET))
+            .pyramid_legacy()
+            .timeout(None)
+            .build()
+            .unwrap()
+    }
+
+    fn now() -> UnixTime {
+        UnixTime::from_secs(1_700_000_000)
+    }
+
+    /// Signs raw pickle bytes as Pyramid 1.x does.
+    fn sign(pickled: &[u8]) -> String {
+        let mut mac = Hmac::<Sha1>::new_from_slice(SECRET.as_bytes()).unwrap();
+        mac.update(pickled);
+        let mut value: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        STANDARD.encode_string(pickled, &mut value);
+        value
+    }
+
+    /// `(1700000000, 1700000000.0, <state>)` in protocol 2, around the given state opcodes.
+    fn session_pickle(state: &[u8]) -> Vec<u8> {
+        let mut pickled = b"\x80\x02J\x00\xf1\x53\x65G".to_vec();
+        pickled.extend(1_700_000_000f64.to_be_bytes());
+        pickled.extend(state);
+        pickled.extend(b"\x87.");
+        pickled
+    }
+
+    fn verdict(pickled: &[u8]) -> Result<(), DecodeError> {
+        let factory = factory();
+        let value = sign(pickled);
+        let session = factory.load(Some(&value), now());
+        let verdict = factory.verify(&value, now()).map(|_| ());
+        if let Err(error) = verdict {
+            assert!(session.is_new() && session.is_empty());
+            assert_eq!(session.load_error(), Some(error));
+        }
+        verdict
+    }
+
+    fn unsupported(pickled: &[u8]) -> &'static str {
+        match verdict(pickled) {
+            Err(DecodeError::Unsupported { what }) => what,
+            other => panic!("expected Unsupported, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_helpers_make_a_valid_cookie() {
+        assert_eq!(verdict(&session_pickle(b"}")), Ok(()));
+        let verified = factory()
+            .verify(&sign(&session_pickle(b"}X\x01\x00\x00\x00kK\x07s")), now())
+            .unwrap();
+        assert_eq!(verified.state["k"], 7);
+    }
+
+    #[test]
+    fn globals_calls_and_objects_are_never_run() {
+        let cases: [(&[u8], &str); 8] = [
+            // os.system('true') in protocol 0: GLOBAL, MARK, STRING, TUPLE, REDUCE.
+            (b"cos\nsystem\n(S'true'\ntR.", "global"),
+            // Protocol 4: STACK_GLOBAL then REDUCE, inside a session tuple.
+            (
+                &session_pickle(b"\x8c\x02os\x8c\x06system\x93\x8c\x04true\x85R"),
+                "global",
+            ),
+            // REDUCE alone (no global before it) and BUILD.
+            (&session_pickle(b"}}\x85R"), "REDUCE"),
+            (&session_pickle(b"}}b"), "BUILD"),
+            // INST, OBJ, NEWOBJ, persistent ids, extension codes.
+            (b"(ibuiltins\nobject\n.", "object"),
+            (&session_pickle(b"(}o"), "object"),
+            (b"\x80\x02P1\n.", "persistent"),
+            (b"\x80\x02\x82\x01.", "extension"),
+        ];
+        for (pickled, what) in cases {
+            let reason = unsupported(pickled);
+            assert!(reason.contains(what), "{reason:?} for {pickled:?}");
+        }
+    }
+
+    #[test]
+    fn bytes_sets_and_other_non_json_data_are_unsupported() {
+        let cases: [&[u8]; 7] = [
+            b"}X\x01\x00\x00\x00kC\x01\x00s", // bytes (SHORT_BINBYTES)
+            b"}X\x01\x00\x00\x00k\x96\x00\x00\x00\x00\x00\x00\x00\x00s", // bytearray
+            b"}X\x01\x00\x00\x00k\x8f(K\x01\x90s", // set
+            b"}X\x01\x00\x00\x00k(K\x01\x91s", // frozenset
+            b"}K\x01K\x02s",                  // int dict key
+            b"}X\x01\x00\x00\x00k\x8a\x09\x00\x00\x00\x00\x00\x00\x00\x00\x01s", // 2**64
+            b"}X\x01\x00\x00\x00kG\x7f\xf8\x00\x00\x00\x00\x00\x00s", // NaN
+        ];
+        for state in cases {
+            unsupported(&session_pickle(state));
+        }
+    }
+
+    #[test]
+    fn memo_fan_out_is_cut_off() {
+        // t0 = 'x' * 1000; t(n+1) = (t(n), t(n)) through the memo: 2^32 strings from 200 bytes.
+        let mut state = b"}X\x01\x00\x00\x00kX\xe8\x03\x00\x00".to_vec();
+        state.extend([b'x'; 1000]);
+        for level in 0u8..32 {
+            state.extend([b'q', level, b'h', level, 0x86]);
+        }
+        state.push(b's');
+        assert_eq!(
+            verdict(&session_pickle(&state)),
+            Err(DecodeError::InflatedTooLarge { limit: 65536 })
+        );
+        // The same structure ten levels deep (1024 copies of 1000 bytes) is also over the limit,
+        // while five levels (32 KB) are fine.
+        for (levels, ok) in [(5u8, true), (10, false)] {
+            let mut state = b"}X\x01\x00\x00\x00kX\xe8\x03\x00\x00".to_vec();
+            state.extend([b'x'; 1000]);
+            for level in 0..levels {
+                state.extend([b'q', level, b'h', level, 0x86]);
+            }
+            state.push(b's');
+            assert_eq!(verdict(&session_pickle(&state)).is_ok(), ok, "{levels}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_and_self_reference_are_unsupported() {
+        let mut state = b"}X\x01\x00\x00\x00k".to_vec();
+        state.extend([b']'; 1000]);
+        state.extend([b'a'; 999]);
+        state.push(b's');
+        assert!(unsupported(&session_pickle(&state)).contains("nested"));
+        // d = {}; d['k'] = d
+        let cycle = session_pickle(b"}q\x00X\x01\x00\x00\x00kh\x00s");
+        assert!(unsupported(&cycle).contains("contains itself"));
+    }
+
+    #[test]
+    fn huge_declared_lengths_are_truncated_without_allocation() {
+        let cases: [&[u8]; 5] = [
+            b"}X\x01\x00\x00\x00kX\xff\xff\xff\xffabc",
+            b"}X\x01\x00\x00\x00k\x8d\xff\xff\xff\xff\xff\xff\xff\x7fabc",
+            b"}X\x01\x00\x00\x00k\x8b\xff\xff\xff\x7f\x00",
+            b"}X\x01\x00\x00\x00kT\xff\xff\xff\x7fabc",
+            b"\x95\xff\xff\xff\xff\xff\xff\xff\xff}",
+        ];
+        for state in cases {
+            assert_eq!(verdict(&session_pickle(state)), Err(DecodeError::Truncated));
+        }
+    }
+
+    #[test]
+    fn wrong_shapes_are_bad_payloads() {
+        let cases: [&[u8]; 5] = [
+            b"\x80\x02}.",                            // no tuple
+            b"\x80\x02K\x01K\x02\x86.",               // two items
+            b"\x80\x02K\x01K\x02]\x87.",              // state not a dict
+            b"\x80\x02X\x01\x00\x00\x00aK\x02}\x87.", // accessed not a number
+            b"\x80\x02K\x01K\x02}\x87.junk",          // bytes after STOP
+        ];
+        for pickled in cases {
+            assert_eq!(
+                verdict(pickled),
+                Err(DecodeError::BadPayload),
+                "{pickled:?}"
+            );
+        }
+        assert_eq!(verdict(b"\x80\x02K\x01"), Err(DecodeError::Truncated));
+    }
+
+    #[test]
+    fn malformed_signatures_and_base64_are_refused_before_the_pickle() {
+        let factory = factory();
+        let valid = sign(&session_pickle(b"}"));
+        assert!(factory.verify(&valid, now()).is_ok());
+        let (hex, b64) = valid.split_at(40);
+        let cases: Vec<(String, DecodeError)> = vec![
+            (hex[..39].to_owned(), DecodeError::Truncated),
+            (hex.to_owned(), DecodeError::Truncated),
+            (hex.to_ascii_uppercase() + b64, DecodeError::BadSignature),
+            (format!("g{}{b64}", &hex[1..]), DecodeError::BadSignature),
+            (format!(" {}{b64}", &hex[1..]), DecodeError::BadSignature),
+            (
+                format!("{hex}{}", b64.trim_end_matches('=')),
+                DecodeError::Base64,
+            ),
+            (format!("{hex}{b64}="), DecodeError::Base64),
+            (format!("{hex} {b64}"), DecodeError::Base64),
+            (
+                format!("{hex}{}", &b64[..b64.len() - 4]),
+                DecodeError::BadSignature,
+            ),
+            (
+                format!("{hex}{}", &b64[..b64.len() - 1]),
+                DecodeError::Base64,
+            ),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(
+                factory.verify(&value, now()).unwrap_err(),
+                expected,
+                "{value}"
+            );
+        }
+        // The URL-safe alphabet is not Pyramid's: U+FFFF's bytes (ef bf bf) give `+` or `/`.
+        let valid = sign(&session_pickle(
+            b"}X\x01\x00\x00\x00kX\x03\x00\x00\x00\xef\xbf\xbfs",
+        ));
+        assert!(factory.verify(&valid, now()).is_ok());
+        assert!(valid[40..].contains(['+', '/']), "{valid}");
+        let url_safe = valid.replace('+', "-").replace('/', "_");
+        assert_eq!(
+            factory.verify(&url_safe, now()).unwrap_err(),
+            DecodeError::Base64
+        );
+        // Non-canonical trailing bits decode to the same bytes in Python; refused here.
+        let one_byte = sign(b"N");
+        let (hex, b64) = one_byte.split_at(40);
+        assert_eq!(b64, "Tg==");
+        assert_eq!(
+            factory.verify(&format!("{hex}Th=="), now()).unwrap_err(),
+            DecodeError::Base64
+        );
+    }
+}

@@ -310,10 +310,17 @@ fn check_decode(fixture: &Fixture, value: &str) {
             assert_eq!(session.load_error(), None);
             assert_eq!(session.key_index(), Some(cookie.key_index));
             assert_eq!(session.state(), &cookie.state);
-            assert!(
-                is_canonical_base64url(value),
-                "only the canonical base64url spelling of a cookie verifies: {value:?}"
-            );
+            if factory.format() == Format::PyramidLegacy {
+                assert!(
+                    is_canonical_pyramid_legacy(value),
+                    "only lowercase hex and canonical padded base64 verify: {value:?}"
+                );
+            } else {
+                assert!(
+                    is_canonical_base64url(value),
+                    "only the canonical base64url spelling of a cookie verifies: {value:?}"
+                );
+            }
             // The signed envelope is deterministic: any signed envelope that verifies under the
             // primary key is byte for byte what the factory writes for that content.
             let suite = URL_SAFE_NO_PAD
@@ -970,11 +977,82 @@ fn tamper(value: &str, at: u16, with: u8) -> String {
     String::from_utf8(bytes).expect("ASCII in, ASCII out")
 }
 
+// ----- decode_pyramid_legacy / pickle_reader -------------------------------------------------
+
+/// The Pyramid 1.x vectors' secret, so their cookies verify in `decode_pyramid_legacy`.
+pub const PYRAMID_LEGACY_SECRET: &str = "visible-legacy-secret-2019-b7e4";
+/// The Pyramid 1.x vectors' fallback secret: the legacy ring's verify-only key.
+pub const PYRAMID_LEGACY_OLD_SECRET: &str = "visible-legacy-secret-2018-old";
+
+/// The ring of the Pyramid 1.x fixture: the vectors' two secrets.
+#[must_use]
+pub fn pyramid_legacy_ring() -> KeyRing {
+    KeyRing::new(Secret::from_text(PYRAMID_LEGACY_SECRET))
+        .with_verify_only(Secret::from_text(PYRAMID_LEGACY_OLD_SECRET))
+}
+
+/// The Pyramid 1.x fixture: the preset, without the timeout (the vectors are from 2019), so a
+/// verified pickle goes on to be re-issued and read back.
+pub fn pyramid_legacy_fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| Fixture {
+        factory: CookieSessionFactory::builder(pyramid_legacy_ring())
+            .pyramid_legacy()
+            .timeout(None)
+            .max_lifetime(DECODE_LIFETIME)
+            .build()
+            .expect("the legacy fixture is valid"),
+        size_limit: cookie_session::DEFAULT_SIZE_LIMIT,
+    })
+}
+
+/// Signs raw pickle bytes as Pyramid 1.x does, with the legacy fixture's primary secret.
+#[must_use]
+pub fn pyramid_legacy_sign(pickled: &[u8]) -> String {
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(PYRAMID_LEGACY_SECRET.as_bytes())
+        .expect("HMAC accepts keys of any length");
+    mac.update(pickled);
+    let mut value: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    base64::engine::general_purpose::STANDARD.encode_string(pickled, &mut value);
+    value
+}
+
+/// Whether a Pyramid 1.x value is 40 lowercase hex digits and canonical padded base64.
+fn is_canonical_pyramid_legacy(value: &str) -> bool {
+    use base64::engine::general_purpose::STANDARD;
+    let Some((hex, payload)) = value.split_at_checked(40) else {
+        return false;
+    };
+    hex.bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        && STANDARD
+            .decode(payload)
+            .is_ok_and(|bytes| STANDARD.encode(bytes) == payload)
+}
+
+/// `decode_pyramid_legacy`: the input as a Pyramid 1.x cookie value (lossy UTF-8).
+pub fn decode_pyramid_legacy(data: &[u8]) {
+    check_decode(pyramid_legacy_fixture(), &String::from_utf8_lossy(data));
+}
+
+/// `pickle_reader`: the input as the pickle behind a valid signature, so every byte reaches the
+/// data-only pickle reader; what verifies must be re-issued and read back unchanged.
+pub fn pickle_reader(data: &[u8]) {
+    check_decode(pyramid_legacy_fixture(), &pyramid_legacy_sign(data));
+}
+
 /// Runs the target named `target` on `data`; `false` for an unknown name.
 pub fn run(target: &str, data: &[u8]) -> bool {
     match target {
         "decode_native" => decode_native(data),
         "decode_pyramid" => decode_pyramid(data),
+        "decode_pyramid_legacy" => decode_pyramid_legacy(data),
+        "pickle_reader" => pickle_reader(data),
         "factory_load" => factory_load(data),
         "roundtrip" => roundtrip(data),
         _ => return false,
@@ -983,9 +1061,11 @@ pub fn run(target: &str, data: &[u8]) -> bool {
 }
 
 /// The names of every target, as `run` knows them.
-pub const TARGETS: [&str; 4] = [
+pub const TARGETS: [&str; 6] = [
     "decode_native",
     "decode_pyramid",
+    "decode_pyramid_legacy",
+    "pickle_reader",
     "factory_load",
     "roundtrip",
 ];

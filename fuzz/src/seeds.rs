@@ -43,6 +43,7 @@ const VECTOR_LISTS: [&str; 4] = [
 pub fn seeds(vectors_dir: &Path) -> Result<Vec<Seed>, String> {
     let mut seeds = Vec::new();
     pyramid_vector_seeds(vectors_dir, &mut seeds)?;
+    pyramid_legacy_seeds(vectors_dir, &mut seeds)?;
     own_cookie_seeds(&mut seeds);
     random_seeds(&mut seeds);
     Ok(seeds)
@@ -151,6 +152,59 @@ fn pyramid_vector_seeds(vectors_dir: &Path, seeds: &mut Vec<Seed>) -> Result<(),
                 });
             }
         }
+    }
+    Ok(())
+}
+
+/// The Pyramid 1.x vectors: each cookie for `decode_pyramid_legacy`, the pickle behind it for
+/// `pickle_reader`, plus hand-made hostile pickles (a global call, a memo bomb, deep nesting).
+fn pyramid_legacy_seeds(vectors_dir: &Path, seeds: &mut Vec<Seed>) -> Result<(), String> {
+    let path = vectors_dir.join("pyramid-legacy.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let vectors: Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let cases = vectors["cases"]
+        .as_array()
+        .ok_or_else(|| format!("{}: no cases", path.display()))?;
+    for (i, case) in cases.iter().enumerate() {
+        let Some(cookie) = case["cookie"].as_str() else {
+            continue;
+        };
+        seeds.push(Seed {
+            target: "decode_pyramid_legacy",
+            name: format!("legacy-{i:02}"),
+            bytes: cookie.as_bytes().to_vec(),
+        });
+        if let Some(pickled) = cookie
+            .get(40..)
+            .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok())
+        {
+            seeds.push(Seed {
+                target: "pickle_reader",
+                name: format!("legacy-{i:02}"),
+                bytes: pickled,
+            });
+        }
+    }
+    let mut bomb = b"\x80\x02]X\x08\x00\x00\x00xxxxxxxxa".to_vec();
+    for level in 0u8..30 {
+        bomb.extend([b'q', level, b'h', level, 0x86]);
+    }
+    bomb.push(b'.');
+    let mut deep = vec![b']'; 300];
+    deep.extend([b'a'; 299]);
+    deep.push(b'.');
+    let hostile: [(&str, Vec<u8>); 3] = [
+        ("global-reduce", b"cos\nsystem\n(S'true'\ntR.".to_vec()),
+        ("memo-bomb", bomb),
+        ("deep", deep),
+    ];
+    for (name, bytes) in hostile {
+        seeds.push(Seed {
+            target: "pickle_reader",
+            name: name.to_owned(),
+            bytes,
+        });
     }
     Ok(())
 }

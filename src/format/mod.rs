@@ -4,6 +4,7 @@
 //! * `Format::Encrypted` (feature `encryption`): the native envelope, XAES-256-GCM;
 //!   `Format::EncryptedXChaCha` for XChaCha20-Poly1305 (machines without AES instructions).
 //! * [`Format::Pyramid`]: byte-compatible with Pyramid's `SignedCookieSessionFactory`.
+//! * [`Format::PyramidLegacy`]: Pyramid 1.x's pickle cookies, read by a data-only parser.
 //!
 //! Each format only turns (state, timestamps) into a value and back, verifying before it parses.
 //! The session rules (timeout, reissue, lifetime) live in the factory and are the same for all.
@@ -11,8 +12,10 @@
 pub(crate) mod base64url;
 pub(crate) mod compress;
 pub(crate) mod native;
+pub(crate) mod pickle;
 pub(crate) mod pyjson;
 pub(crate) mod pyramid;
+pub(crate) mod pyramid_legacy;
 
 use std::fmt;
 use std::str::FromStr;
@@ -95,6 +98,11 @@ pub enum Format {
     /// Pyramid's `SignedCookieSessionFactory` format with the given HMAC hash
     /// (Pyramid's default is SHA-512).
     Pyramid(PyramidHash),
+    /// Pyramid 1.x `UnencryptedCookieSessionFactoryConfig` cookies: HMAC-SHA1 in hex, then
+    /// base64 of a pickle, read by a data-only parser (plain data only: anything else is
+    /// [`DecodeError::Unsupported`](crate::DecodeError::Unsupported)). No salt. See
+    /// [`CookieSessionConfig::pyramid_legacy`](crate::CookieSessionConfig::pyramid_legacy).
+    PyramidLegacy,
 }
 
 /// The shortest secret a non-native format accepts unless the builder opted in with
@@ -141,6 +149,7 @@ impl fmt::Display for Format {
             #[cfg(feature = "encryption")]
             Self::EncryptedXChaCha => f.write_str("native encrypted (xchacha20-poly1305)"),
             Self::Pyramid(hash) => write!(f, "pyramid ({hash})"),
+            Self::PyramidLegacy => f.write_str("pyramid-legacy (Pyramid 1.x pickle)"),
         }
     }
 }
@@ -335,6 +344,7 @@ impl Codec {
                 accept_encrypted,
             )?),
             Format::Pyramid(hash) => Box::new(pyramid::PyramidCodec::new(ring, salt, hash)),
+            Format::PyramidLegacy => Box::new(pyramid_legacy::PyramidLegacyCodec::new(ring, salt)?),
         };
         Ok(Self(codec))
     }

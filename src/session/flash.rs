@@ -110,7 +110,7 @@ mod tests {
     fn peek_is_an_access_pop_is_a_mutation() {
         let mut s = Session::default();
         assert!(s.peek_flash("x").is_empty());
-        assert!(s.was_accessed() && !s.is_changed());
+        assert!(s.was_touched() && !s.is_changed());
         assert!(s.pop_flash("x").is_empty());
         assert!(s.is_changed());
     }

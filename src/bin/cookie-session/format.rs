@@ -19,7 +19,7 @@ pub enum FormatArg {
     Flask,
     /// Django's signed_cookies backend (not yet supported).
     Django,
-    /// Pyramid 1.x UnencryptedCookieSessionFactoryConfig (not yet supported).
+    /// Pyramid 1.x UnencryptedCookieSessionFactoryConfig (HMAC-SHA1 hex, base64 pickle; no salt).
     PyramidLegacy,
 }
 
@@ -118,7 +118,20 @@ pub fn factory_for(
             }
             builder.pyramid(options.hash.map_or_else(PyramidHash::default, Into::into))
         }
-        FormatArg::Flask | FormatArg::Django | FormatArg::PyramidLegacy => {
+        FormatArg::PyramidLegacy => {
+            for (given, option) in [
+                (options.hash.is_some(), "--hash"),
+                (options.encrypt, "--encrypt"),
+                (options.salt.is_some(), "--salt"),
+            ] {
+                if given {
+                    return Err(refuse(option));
+                }
+            }
+            // The preset sets Pyramid 1.x's reissue_time of 0; not a concern of one command.
+            builder.pyramid_legacy().reissue_time(None::<Duration>)
+        }
+        FormatArg::Flask | FormatArg::Django => {
             return Err(Failure::Usage(format!(
                 "--format {} is not yet supported by this version",
                 format.name()

@@ -294,8 +294,9 @@ pub const ONE_KEY: &str = "user_id";
 pub enum Floor {
     Signed(Hmac<Sha256>),
     Pyramid(Hmac<Sha512>),
+    // Boxed: the AES key schedule makes this variant several times the others' size.
     #[cfg(feature = "encryption")]
-    Encrypted(xaes_256_gcm::Xaes256Gcm),
+    Encrypted(Box<xaes_256_gcm::Xaes256Gcm>),
     #[cfg(feature = "encryption")]
     XChaCha(chacha20poly1305::XChaCha20Poly1305),
 }
@@ -314,12 +315,12 @@ impl Floor {
                 Self::Pyramid(Hmac::<Sha512>::new_from_slice(&key).expect("any key length"))
             }
             #[cfg(feature = "encryption")]
-            Wire::Encrypted => Self::Encrypted(
+            Wire::Encrypted => Self::Encrypted(Box::new(
                 <xaes_256_gcm::Xaes256Gcm as chacha20poly1305::KeyInit>::new_from_slice(
                     &MASTER[..32],
                 )
                 .expect("32-byte key"),
-            ),
+            )),
             #[cfg(feature = "encryption")]
             Wire::XChaCha => Self::XChaCha(
                 <chacha20poly1305::XChaCha20Poly1305 as chacha20poly1305::KeyInit>::new_from_slice(
@@ -355,7 +356,7 @@ impl Floor {
                 Some(state)
             }
             #[cfg(feature = "encryption")]
-            Self::Encrypted(aead) => aead_open(aead, raw),
+            Self::Encrypted(aead) => aead_open(&**aead, raw),
             #[cfg(feature = "encryption")]
             Self::XChaCha(aead) => aead_open(aead, raw),
         }
@@ -381,7 +382,7 @@ impl Floor {
                 URL_SAFE_NO_PAD.encode(&raw)
             }
             #[cfg(feature = "encryption")]
-            Self::Encrypted(aead) => aead_seal(aead, state),
+            Self::Encrypted(aead) => aead_seal(&**aead, state),
             #[cfg(feature = "encryption")]
             Self::XChaCha(aead) => aead_seal(aead, state),
         }

@@ -36,8 +36,14 @@ const SHA512_LEN: usize = 64;
 /// A state's JSON text in both spellings, by size name (`small`, `large`, `s0000`…`s3072`).
 fn state_text(size: &str) -> Option<(String, String)> {
     match size {
-        "small" => Some((payload::small(Spelling::Compact), payload::small(Spelling::Python))),
-        "large" => Some((payload::large(Spelling::Compact), payload::large(Spelling::Python))),
+        "small" => Some((
+            payload::small(Spelling::Compact),
+            payload::small(Spelling::Python),
+        )),
+        "large" => Some((
+            payload::large(Spelling::Compact),
+            payload::large(Spelling::Python),
+        )),
         _ => payload::parse_sweep_name(size).map(payload::sweep),
     }
 }

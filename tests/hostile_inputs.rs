@@ -704,36 +704,38 @@ fn truncated_envelopes_and_tags() {
 #[cfg(feature = "encryption")]
 #[test]
 fn truncated_nonce_or_tag_of_the_encrypted_suite() {
-    let factory = CookieSessionFactory::builder(Secret::from_bytes(NATIVE_SECRET))
-        .format(Format::Encrypted)
-        .build()
-        .unwrap();
-    let raw = URL_SAFE_NO_PAD.decode(valid_cookie(&factory)).unwrap();
-    assert_eq!(raw[0], 0x02);
-    // suite(1) key_id(4) flags(1) created(8) accessed(8) nonce(24) ... tag(16)
-    const NONCE_END: usize = 22 + 24;
-    for len in [1, 22, 23, NONCE_END - 1, NONCE_END, NONCE_END + 15] {
+    for (format, suite) in [(Format::Encrypted, 0x03), (Format::EncryptedXChaCha, 0x02)] {
+        let factory = CookieSessionFactory::builder(Secret::from_bytes(NATIVE_SECRET))
+            .format(format)
+            .build()
+            .unwrap();
+        let raw = URL_SAFE_NO_PAD.decode(valid_cookie(&factory)).unwrap();
+        assert_eq!(raw[0], suite);
+        // suite(1) key_id(4) flags(1) created(8) accessed(8) nonce(24) ... tag(16)
+        const NONCE_END: usize = 22 + 24;
+        for len in [1, 22, 23, NONCE_END - 1, NONCE_END, NONCE_END + 15] {
+            assert_rejected(
+                &factory,
+                &URL_SAFE_NO_PAD.encode(&raw[..len]),
+                DecodeError::Truncated,
+            );
+        }
+        for cut in [1, 8, 16] {
+            assert_rejected(
+                &factory,
+                &URL_SAFE_NO_PAD.encode(&raw[..raw.len() - cut]),
+                DecodeError::BadSignature,
+            );
+        }
+        // A flipped nonce bit fails authentication.
+        let mut flipped = raw.clone();
+        flipped[30] ^= 0x10;
         assert_rejected(
             &factory,
-            &URL_SAFE_NO_PAD.encode(&raw[..len]),
-            DecodeError::Truncated,
-        );
-    }
-    for cut in [1, 8, 16] {
-        assert_rejected(
-            &factory,
-            &URL_SAFE_NO_PAD.encode(&raw[..raw.len() - cut]),
+            &URL_SAFE_NO_PAD.encode(&flipped),
             DecodeError::BadSignature,
         );
     }
-    // A flipped nonce bit fails authentication.
-    let mut flipped = raw.clone();
-    flipped[30] ^= 0x10;
-    assert_rejected(
-        &factory,
-        &URL_SAFE_NO_PAD.encode(&flipped),
-        DecodeError::BadSignature,
-    );
 }
 
 #[test]

@@ -277,7 +277,7 @@ impl CookieSessionConfig {
     ///
     /// let signed = CookieSessionFactory::new(secret.clone())?;
     /// let refused = signed.verify(cookie.value(), now).unwrap_err();
-    /// assert_eq!(refused, DecodeError::SuiteNotAccepted(0x02));
+    /// assert_eq!(refused, DecodeError::SuiteNotAccepted(0x03));
     /// let rolling_back = CookieSessionFactory::builder(secret)
     ///     .accept_encrypted_cookies(true)
     ///     .build()?;

@@ -39,15 +39,15 @@ fn codec(c: &mut Criterion) {
     for &wire in Wire::ALL {
         for size in Size::ALL {
             let case = Case::new(wire, size);
-            // The cookie crate's jar is the peer of the native formats only: Pyramid's peer is
-            // Pyramid itself (scripts/pyramid_timing.py).
+            // The cookie crate's jar is the peer of the native formats only: Pyramid's and
+            // Flask's peers are the Python frameworks themselves.
             let peer = match wire {
                 Wire::Signed => Some(CookieJarPeer::new(false, size)),
                 #[cfg(feature = "encryption")]
                 Wire::Encrypted => Some(CookieJarPeer::new(true, size)),
                 #[cfg(feature = "encryption")]
                 Wire::XChaCha => None,
-                Wire::Pyramid => None,
+                Wire::Pyramid | Wire::Django | Wire::Flask => None,
             };
 
             let mut group = c.benchmark_group(format!("load {} {}", wire.name(), size.name()));

@@ -29,7 +29,7 @@ fi
 
 dict_for() {
     case "$1" in
-        decode_pyramid | roundtrip) echo "fuzz/dict/json.dict" ;;
+        decode_pyramid | decode_django | decode_flask | roundtrip) echo "fuzz/dict/json.dict" ;;
         *) echo "fuzz/dict/cookie.dict" ;;
     esac
 }

@@ -1,4 +1,4 @@
-//! The factory's builder. Every setter documents its default; [`CookieSessionConfig::build`]
+//! The factory's builder. Every setter documents its default; [`CookieSessionBuilder::build`]
 //! checks the whole configuration once and resolves it into the private settings the factory uses
 //! on each request.
 
@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::error::ConfigError;
 use crate::factory::CookieSessionFactory;
+use crate::format::django::{DJANGO_SESSION_COOKIE_AGE, DJANGO_SESSION_COOKIE_NAME, DjangoHash};
 use crate::format::{Format, PyramidHash};
 use crate::header::{is_valid_attribute, is_valid_cookie_name};
 use crate::keys::{KeyRing, Salt, check_secret_len};
@@ -35,6 +36,10 @@ pub const DEFAULT_REISSUE_TIME: Duration = Duration::from_secs(120);
 pub const DEFAULT_SIZE_LIMIT: usize = 4096;
 /// The smallest size limit accepted.
 pub const MIN_SIZE_LIMIT: usize = 256;
+/// Flask's `PERMANENT_SESSION_LIFETIME` (31 days): the timeout of the `flask` preset.
+const FLASK_PERMANENT_SESSION_LIFETIME: Duration = Duration::from_secs(2_678_400);
+/// The reissue time of the `flask` preset: one day (see there why).
+const FLASK_REISSUE_TIME: Duration = Duration::from_secs(86_400);
 /// Default tolerance for native cookies stamped in the future (clock skew between servers).
 pub const DEFAULT_MAX_CLOCK_SKEW: Duration = Duration::from_secs(60);
 
@@ -92,7 +97,7 @@ pub const DEFAULT_MAX_CLOCK_SKEW: Duration = Duration::from_secs(60);
 /// ```
 #[must_use = "a configuration does nothing until `build` is called"]
 #[derive(Clone)]
-pub struct CookieSessionConfig {
+pub struct CookieSessionBuilder {
     pub(crate) keys: KeyRing,
     pub(crate) format: Format,
     pub(crate) salt: Option<Salt>,
@@ -116,9 +121,9 @@ pub struct CookieSessionConfig {
     pub(crate) accept_encrypted_cookies: bool,
 }
 
-impl std::fmt::Debug for CookieSessionConfig {
+impl std::fmt::Debug for CookieSessionBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CookieSessionConfig")
+        f.debug_struct("CookieSessionBuilder")
             .field("keys", &self.keys)
             .field("format", &self.format)
             .field("salt", &self.salt)
@@ -146,7 +151,7 @@ impl std::fmt::Debug for CookieSessionConfig {
     }
 }
 
-impl CookieSessionConfig {
+impl CookieSessionBuilder {
     pub(crate) fn new(keys: KeyRing) -> Self {
         Self {
             keys,
@@ -184,6 +189,84 @@ impl CookieSessionConfig {
     /// from the defaults here.
     pub fn pyramid(self, hash: PyramidHash) -> Self {
         self.format(Format::Pyramid(hash))
+    }
+
+    /// Read and write Flask 3.x's session cookies ([`Format::Flask`] with SHA-1), with Flask's
+    /// defaults, so a Rust service and a Flask app can share one session. The secrets are the
+    /// app's `SECRET_KEY` (the primary, the only one that signs) then its
+    /// `SECRET_KEY_FALLBACKS` (verify-only; a cookie they verify is re-signed with the primary).
+    ///
+    /// What it sets, each the Flask default:
+    ///
+    /// * cookie name `"session"` (`SESSION_COOKIE_NAME`);
+    /// * salt `"cookie-session"` ([`DEFAULT_FLASK_SALT`](crate::DEFAULT_FLASK_SALT)) unless
+    ///   [`salt`](Self::salt) was or is called; an explicitly empty salt stays empty, as in
+    ///   itsdangerous;
+    /// * `timeout` 2 678 400 s (31 days, `PERMANENT_SESSION_LIFETIME`), the `max_age` Flask checks
+    ///   on every session, permanent or not;
+    /// * `reissue_time` one day (a choice, see below);
+    /// * `max_lifetime` none (Flask has no absolute cap).
+    ///
+    /// The state is Flask's tagged JSON as stored (`{" t": [...]}` for a tuple, and so on; see
+    /// [`flask`](crate::flask) for typed helpers). To use another hash (a subclassed
+    /// `digest_method`), follow with `.format(Format::Flask(hash))`. A `timeout` of a day or
+    /// less needs a shorter `reissue_time` too. Cookie attributes keep this crate's safe defaults
+    /// (`Secure`, `HttpOnly`, `SameSite=Lax`, no `Max-Age`); Flask's are `HttpOnly` only.
+    ///
+    /// # What the session rules mean for a Flask cookie
+    ///
+    /// A Flask cookie carries one timestamp, the time it was signed. It is read as both
+    /// `created` and `accessed`, and written from `accessed` (now after the session was used;
+    /// the old stamp when the cookie is only re-sent for a key rotation, so a rotation never
+    /// extends a session). So `timeout` is Flask's `max_age`, measured from the last signing in
+    /// whole seconds: the cookie is expired when `int(now) - signed > timeout`, and one signed
+    /// even a second in the future is refused ([`DecodeError::NotYetValid`](crate::DecodeError),
+    /// Flask's "signature age < 0"). `max_lifetime` is measured from the same stamp, so it can
+    /// only shorten `timeout`; a real cap on a session's age needs a value inside the session.
+    ///
+    /// # Re-signing on reads
+    ///
+    /// Flask re-signs a *permanent* session on every request (`SESSION_REFRESH_EACH_REQUEST`)
+    /// and a non-permanent one only when it changes, yet expires both 31 days after the last
+    /// signing. Here a session that is only read is re-signed once its cookie is more than a day
+    /// old: active users keep a sliding 31-day window, as with Flask's permanent sessions, at
+    /// one `Set-Cookie` a day rather than one per request. `.reissue_time(None)` gives Flask's
+    /// non-permanent behaviour exactly; `.reissue_time(Duration::ZERO)` its permanent one (on
+    /// reads; an untouched session is never re-sent). A cookie re-signed here is a cookie Flask
+    /// accepts. Flask's `_permanent` flag is kept in the session as it is, but it does not
+    /// set the cookie's `Max-Age` here: when the Flask app makes sessions permanent, set
+    /// `.max_age(Duration::from_secs(2_678_400))` too.
+    ///
+    /// ```
+    /// use cookie_session::{CookieSessionFactory, DecodeError, KeyRing, Secret, UnixTime};
+    /// let ring = KeyRing::new(Secret::from_text("the SECRET_KEY of the flask app"))
+    ///     .with_verify_only(Secret::from_text("an older key in SECRET_KEY_FALLBACKS"));
+    /// let factory = CookieSessionFactory::builder(ring).flask().build()?;
+    /// assert_eq!(factory.cookie_name(), "session");
+    ///
+    /// let now = UnixTime::from_secs(1_769_904_000);
+    /// let mut session = factory.load(None, now);
+    /// session.insert("uid", "u-1001")?;
+    /// let cookie = factory.finish(&session, now)?.unwrap();
+    /// // Flask's spelling: base64url of sorted, compact JSON, a timestamp, an HMAC-SHA1.
+    /// assert!(cookie.value().starts_with("eyJ1aWQiOiJ1LTEwMDEifQ.aX6XgA."));
+    /// let session = factory.load(Some(cookie.value()), now);
+    /// assert_eq!(session.get::<String>("uid")?.as_deref(), Some("u-1001"));
+    ///
+    /// // One character of the payload changed: the signature no longer verifies.
+    /// let tampered = cookie.value().replacen("eyJ1aWQiOiJ1LTEwMDEi", "eyJ1aWQiOiJ1LTEwMDIi", 1);
+    /// assert_eq!(factory.verify(&tampered, now).unwrap_err(), DecodeError::BadSignature);
+    /// // Signed one second in the future: refused, as Flask does.
+    /// let early = UnixTime::from_secs(1_769_903_999);
+    /// assert_eq!(factory.verify(cookie.value(), early).unwrap_err(), DecodeError::NotYetValid);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn flask(self) -> Self {
+        self.format(Format::Flask(PyramidHash::Sha1))
+            .cookie_name("session")
+            .timeout(FLASK_PERMANENT_SESSION_LIFETIME)
+            .reissue_time(FLASK_REISSUE_TIME)
+            .max_lifetime(None)
     }
 
     /// Read and write Pyramid 1.x `UnencryptedCookieSessionFactoryConfig(secret)` cookies
@@ -236,6 +319,64 @@ impl CookieSessionConfig {
         self.reissue_time = Some(Duration::ZERO);
         self.max_lifetime = None;
         self.format(Format::PyramidLegacy)
+    }
+
+    /// Read and write the cookies of Django's `signed_cookies` session backend
+    /// (`SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"`), with Django's
+    /// defaults, so that a Rust service and a Django app share their users' sessions. The key
+    /// ring is Django's `SECRET_KEY` (as text, or raw bytes) then its `SECRET_KEY_FALLBACKS`:
+    /// every key verifies, the first signs. Call it first, then override what your settings
+    /// change.
+    ///
+    /// | setting | set to | Django's |
+    /// |---|---|---|
+    /// | format | [`Format::Django`]`(hash)` | `DjangoHash::Sha256` since Django 4.0 |
+    /// | salt | `"django.contrib.sessions.backends.signed_cookies"` unless `.salt` is given | the backend's |
+    /// | `cookie_name` | `"sessionid"` | `SESSION_COOKIE_NAME` |
+    /// | `timeout` | 1 209 600 s, from the signing time | `SESSION_COOKIE_AGE` |
+    /// | `max_age` | 1 209 600 s | the cookie's `Max-Age` |
+    /// | `reissue_time` | `None` | `SESSION_SAVE_EVERY_REQUEST = False` |
+    /// | `set_on_error` | `false` | no cookie on a 5xx response |
+    ///
+    /// What the session rules mean here: a Django cookie carries one timestamp, the time it was
+    /// signed, which is read as both `created` and `accessed`. `timeout` is Django's `max_age`:
+    /// a cookie is expired once `now - signed > timeout` (fractional `now`), and one stamped in
+    /// the future is accepted, as in Django. A cookie is re-signed, with a new timestamp, when
+    /// the session changed (Django's rule), or when it verified under a fallback key (rotation:
+    /// then with its old timestamp if it was not read, so rotation never extends a session).
+    /// `reissue_time` is `None` so that reads alone do not extend a session, as in Django; a
+    /// Django app with `SESSION_SAVE_EVERY_REQUEST = True` matches `.reissue_time(Duration::ZERO)`
+    /// (re-signed on reads in a new second). `max_lifetime` cannot be an absolute cap with this
+    /// format: the creation time is not in the cookie, so it is measured from the last signing,
+    /// like `timeout`. Left as this library's defaults, not Django's: `Secure` (on; Django's
+    /// `SESSION_COOKIE_SECURE` is off, `.secure(false)` matches it), `HttpOnly`, `SameSite=Lax`
+    /// and `Path=/` (the same as Django's).
+    ///
+    /// ```
+    /// use cookie_session::{CookieSessionFactory, DecodeError, DjangoHash, Secret, UnixTime};
+    /// let factory = CookieSessionFactory::builder(Secret::from_text("django-insecure-0123456789abcdef"))
+    ///     .django(DjangoHash::Sha256)
+    ///     .build()?;
+    /// let now = UnixTime::from_secs(1_772_323_200);
+    /// let mut session = factory.load(None, now);
+    /// session.insert("_auth_user_id", "1001")?;
+    /// let cookie = factory.finish(&session, now)?.unwrap();
+    /// assert!(cookie.as_str().starts_with("sessionid=eyJfYXV0aF91c2VyX2lkIjoiMTAwMSJ9:1vwUE4:"));
+    ///
+    /// let session = factory.load(Some(cookie.value()), now);
+    /// assert_eq!(session.get::<String>("_auth_user_id")?.as_deref(), Some("1001"));
+    ///
+    /// let tampered = cookie.value().replacen("eyJ", "eyK", 1);
+    /// assert_eq!(factory.verify(&tampered, now).unwrap_err(), DecodeError::BadSignature);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn django(self, hash: DjangoHash) -> Self {
+        self.format(Format::Django(hash))
+            .cookie_name(DJANGO_SESSION_COOKIE_NAME)
+            .timeout(DJANGO_SESSION_COOKIE_AGE)
+            .max_age(DJANGO_SESSION_COOKIE_AGE)
+            .reissue_time(None)
+            .set_on_error(false)
     }
 
     /// Shorthand for `.format(Format::Encrypted)`: the native envelope encrypted with
@@ -693,7 +834,7 @@ impl CookieSessionConfig {
 
 /// Browsers drop a `__Secure-` cookie without `Secure`, and a `__Host-` cookie without `Secure`,
 /// without `Path=/` or with a `Domain`; they match the prefixes in any letter case.
-fn check_cookie_prefix(config: &CookieSessionConfig) -> Result<(), ConfigError> {
+fn check_cookie_prefix(config: &CookieSessionBuilder) -> Result<(), ConfigError> {
     let name = config.cookie_name.as_bytes();
     let has_prefix = |prefix: &str| {
         name.len() >= prefix.len() && name[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
@@ -721,7 +862,7 @@ fn check_cookie_prefix(config: &CookieSessionConfig) -> Result<(), ConfigError> 
 }
 
 /// The cookie attributes after the value, rendered once with the `cookie` crate.
-pub(crate) fn render_attributes(config: &CookieSessionConfig) -> String {
+pub(crate) fn render_attributes(config: &CookieSessionBuilder) -> String {
     let mut template = cookie::Cookie::new(config.cookie_name.clone(), "");
     if let Some(path) = &config.path {
         template.set_path(path.clone());

@@ -150,13 +150,17 @@ pub enum DecodeError {
     /// The decoded value is shorter than the smallest valid cookie.
     #[error("the cookie is too short to be valid")]
     Truncated,
+    /// The cookie's timestamp is not in the form its framework writes (Django: canonical
+    /// base62 of a non-negative integer that fits in 64 bits).
+    #[error("the cookie's timestamp is malformed")]
+    BadTimestamp,
     /// The envelope names a suite (algorithm) this build does not know.
     #[error("unknown envelope suite {0:#04x}")]
     UnknownSuite(u8),
     /// The cookie is encrypted (its suite byte is given) and this factory writes signed cookies:
     /// re-issuing it would hand its hidden contents to the browser in readable form, so it is
     /// refused unless the factory was built with
-    /// [`accept_encrypted_cookies`](crate::CookieSessionConfig::accept_encrypted_cookies).
+    /// [`accept_encrypted_cookies`](crate::CookieSessionBuilder::accept_encrypted_cookies).
     #[error(
         "an encrypted cookie (suite {0:#04x}) is not accepted by a factory writing signed cookies"
     )]
@@ -218,6 +222,7 @@ impl DecodeError {
             Self::Empty
             | Self::Base64
             | Self::Truncated
+            | Self::BadTimestamp
             | Self::UnknownSuite(_)
             | Self::UnknownFlags(_) => "malformed",
             Self::TooLong { .. } => "too_large",

@@ -19,7 +19,7 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use serde_json::{Map, Value};
 
-use crate::config::{CookieSessionConfig, FallbackKeyHook, render_attributes};
+use crate::config::{CookieSessionBuilder, FallbackKeyHook, render_attributes};
 use crate::error::{ConfigError, DecodeError, EncodeError};
 use crate::format::{Codec, Decoded, Format, FutureStamps, Stamp};
 use crate::header::{MAX_CANDIDATES, SetCookie, cookie_values};
@@ -250,8 +250,8 @@ impl std::fmt::Debug for VerifiedCookie {
 impl CookieSessionFactory {
     /// A builder with the safe defaults, signing with `keys` (a [`KeyRing`] or a single
     /// [`Secret`](crate::Secret)).
-    pub fn builder(keys: impl Into<KeyRing>) -> CookieSessionConfig {
-        CookieSessionConfig::new(keys.into())
+    pub fn builder(keys: impl Into<KeyRing>) -> CookieSessionBuilder {
+        CookieSessionBuilder::new(keys.into())
     }
 
     /// A factory with every default and one secret.
@@ -262,8 +262,8 @@ impl CookieSessionFactory {
         Self::builder(keys).build()
     }
 
-    /// Called by [`CookieSessionConfig::build`], which has already checked the secrets' length.
-    pub(crate) fn from_config(config: CookieSessionConfig) -> Result<Self, ConfigError> {
+    /// Called by [`CookieSessionBuilder::build`], which has already checked the secrets' length.
+    pub(crate) fn from_config(config: CookieSessionBuilder) -> Result<Self, ConfigError> {
         let codec = Codec::build(
             config.format,
             &config.keys,
@@ -324,7 +324,7 @@ impl CookieSessionFactory {
     }
 
     /// Whether the adapters add `Vary: Cookie` and `Cache-Control: private` (see
-    /// [`CookieSessionConfig::cache_headers`](crate::CookieSessionConfig::cache_headers)).
+    /// [`CookieSessionBuilder::cache_headers`](crate::CookieSessionBuilder::cache_headers)).
     #[must_use]
     pub fn cache_headers(&self) -> bool {
         self.inner.cache_headers
@@ -351,7 +351,7 @@ impl CookieSessionFactory {
     /// # Errors
     /// Whatever building the keys for this format reports, e.g. a secret shorter than the
     /// format's floor ([`Format::min_secret_len`], with the builder's
-    /// [`allow_short_secret`](CookieSessionConfig::allow_short_secret)).
+    /// [`allow_short_secret`](CookieSessionBuilder::allow_short_secret)).
     ///
     /// ```
     /// use cookie_session::{CookieSessionFactory, KeyRing, Secret, UnixTime};

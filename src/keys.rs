@@ -28,7 +28,7 @@ pub const GENERATED_SECRET_LEN: usize = 64;
 /// How a secret was given. Pyramid turns text into bytes with WebOb's rule (latin-1 when both
 /// salt and secret fit, else UTF-8), so the Pyramid format needs to know.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Origin {
+pub(crate) enum GivenAs {
     Text,
     Bytes,
 }
@@ -51,7 +51,7 @@ pub(crate) enum Origin {
 #[derive(Clone)]
 pub struct Secret {
     bytes: Zeroizing<Vec<u8>>,
-    origin: Origin,
+    given_as: GivenAs,
 }
 
 impl Secret {
@@ -60,7 +60,7 @@ impl Secret {
     pub fn from_bytes(bytes: impl Into<Vec<u8>>) -> Self {
         Self {
             bytes: Zeroizing::new(bytes.into()),
-            origin: Origin::Bytes,
+            given_as: GivenAs::Bytes,
         }
     }
 
@@ -82,7 +82,7 @@ impl Secret {
     pub fn from_text(text: impl Into<String>) -> Self {
         Self {
             bytes: Zeroizing::new(text.into().into_bytes()),
-            origin: Origin::Text,
+            given_as: GivenAs::Text,
         }
     }
 
@@ -109,7 +109,7 @@ impl Secret {
         }
         Ok(Self {
             bytes,
-            origin: Origin::Bytes,
+            given_as: GivenAs::Bytes,
         })
     }
 
@@ -149,7 +149,7 @@ impl Secret {
         }
         Ok(Self {
             bytes: Zeroizing::new(text.as_bytes().to_vec()),
-            origin: Origin::Text,
+            given_as: GivenAs::Text,
         })
     }
 
@@ -172,7 +172,7 @@ impl Secret {
         getrandom::fill(&mut bytes).map_err(|_| ConfigError::RandomUnavailable)?;
         Ok(Self {
             bytes,
-            origin: Origin::Bytes,
+            given_as: GivenAs::Bytes,
         })
     }
 
@@ -214,9 +214,9 @@ impl Secret {
         use sha2::Digest as _;
         let mut digest = sha2::Sha256::new();
         digest.update(b"cookie-session/key-fingerprint/v1\0");
-        digest.update([match self.origin {
-            Origin::Text => b't',
-            Origin::Bytes => b'b',
+        digest.update([match self.given_as {
+            GivenAs::Text => b't',
+            GivenAs::Bytes => b'b',
         }]);
         digest.update(self.expose());
         KeyFingerprint(digest.finalize().into())
@@ -226,8 +226,8 @@ impl Secret {
         &self.bytes
     }
 
-    pub(crate) fn origin(&self) -> Origin {
-        self.origin
+    pub(crate) fn given_as(&self) -> GivenAs {
+        self.given_as
     }
 }
 
@@ -486,14 +486,14 @@ impl From<Secret> for KeyRing {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Salt {
     bytes: Vec<u8>,
-    origin: Origin,
+    given_as: GivenAs,
 }
 
-impl fmt::Debug for Origin {
+impl fmt::Debug for GivenAs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Origin::Text => "Text",
-            Origin::Bytes => "Bytes",
+            GivenAs::Text => "Text",
+            GivenAs::Bytes => "Bytes",
         })
     }
 }
@@ -504,7 +504,7 @@ impl Salt {
     pub fn from_text(text: impl Into<String>) -> Self {
         Self {
             bytes: text.into().into_bytes(),
-            origin: Origin::Text,
+            given_as: GivenAs::Text,
         }
     }
 
@@ -513,7 +513,7 @@ impl Salt {
     pub fn from_bytes(bytes: impl Into<Vec<u8>>) -> Self {
         Self {
             bytes: bytes.into(),
-            origin: Origin::Bytes,
+            given_as: GivenAs::Bytes,
         }
     }
 
@@ -523,8 +523,8 @@ impl Salt {
         &self.bytes
     }
 
-    pub(crate) fn origin(&self) -> Origin {
-        self.origin
+    pub(crate) fn given_as(&self) -> GivenAs {
+        self.given_as
     }
 }
 

@@ -24,14 +24,14 @@
 //!   changed, was re-issued after `reissue_time`, verified under a verify-only key (rotation) or
 //!   was invalidated. An untouched session sends nothing.
 //! - **Error responses** (5xx) carry the cookie only with
-//!   [`set_on_error`](crate::CookieSessionConfig::set_on_error); the status decides, so a handler
+//!   [`set_on_error`](crate::CookieSessionBuilder::set_on_error); the status decides, so a handler
 //!   error that became a 500 counts.
 //! - **A panicking handler commits nothing**, whatever `set_on_error` says: a handle dropped while
 //!   its thread unwinds (the handler's own clone, when the framework or a layer catches the
 //!   panic) marks the session abandoned, and it is never written. So does a panic inside
 //!   [`LazySession::with`]. A handler that catches a panic itself while holding the session is
 //!   treated the same way.
-//! - **Caches**: with [`cache_headers`](crate::CookieSessionConfig::cache_headers) on (the
+//! - **Caches**: with [`cache_headers`](crate::CookieSessionBuilder::cache_headers) on (the
 //!   default), a response whose session was used gets `Vary: Cookie` appended, and one that
 //!   carries the session's `Set-Cookie` gets `Cache-Control: private` unless the handler set its
 //!   own `Cache-Control`, so a shared cache never stores or serves one user's cookie to another.

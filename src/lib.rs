@@ -53,7 +53,7 @@
 //! `timeout` (idle, default 20 minutes) is enforced on the signed `accessed` stamp, so a stolen
 //! cookie stops working after that much inactivity. Reads re-send the cookie once it is older than
 //! `reissue_time` (default 2 minutes), so active users stay logged in. An optional
-//! `max_lifetime` caps a session's age whatever the activity. See [`CookieSessionConfig`].
+//! `max_lifetime` caps a session's age whatever the activity. See [`CookieSessionBuilder`].
 //!
 //! ## Rotating secrets
 //!
@@ -156,11 +156,17 @@ mod state;
 mod time;
 
 pub use config::{
-    CookieSessionConfig, DEFAULT_MAX_CLOCK_SKEW, DEFAULT_REISSUE_TIME, DEFAULT_SIZE_LIMIT,
+    CookieSessionBuilder, DEFAULT_MAX_CLOCK_SKEW, DEFAULT_REISSUE_TIME, DEFAULT_SIZE_LIMIT,
     DEFAULT_TIMEOUT, MIN_SIZE_LIMIT, SameSite,
 };
 pub use error::{ConfigError, DecodeError, EncodeError};
 pub use factory::{CookieSessionFactory, KeyFileWatcher, RotationStats, VerifiedCookie};
+pub use format::django::{
+    DJANGO_SESSION_COOKIE_AGE, DJANGO_SESSION_COOKIE_NAME, DJANGO_SESSION_SALT, DjangoHash,
+    UnknownDjangoHash,
+};
+pub use format::flask::DEFAULT_FLASK_SALT;
+pub use format::flask::tags as flask;
 pub use format::native::MIN_SECRET_LEN;
 pub use format::pyramid::DEFAULT_PYRAMID_SALT;
 pub use format::{Format, PyramidHash, UnknownHash};

@@ -287,7 +287,15 @@ fn usage_errors_exit_2_with_one_line() {
         vec!["decode", s[0], s[1], "a", "b"],
         vec!["decode", s[0], s[1], "--created", "1", "cookie"],
         vec!["decode", s[0], s[1], "--state", "{}", "cookie"],
-        vec!["decode", s[0], s[1], "--format", "flask", "cookie"],
+        vec![
+            "decode",
+            s[0],
+            s[1],
+            "--format",
+            "flask",
+            "--encrypt",
+            "cookie",
+        ],
         vec!["decode", s[0], s[1], "--format", "Native", "cookie"],
         vec!["decode", s[0], s[1], "--now", "1", "--now", "2", "cookie"],
         vec!["encode", s[0], s[1], "--state", "{}", "--state", "{}"],
@@ -576,15 +584,6 @@ fn secrets_keep_their_order_across_the_three_secret_options() {
     assert_eq!(key_index(&by_text, &mixed), json!(1));
     assert_eq!(key_index(&by_env, &mixed), json!(2));
     assert_eq!(key_index(&by_hex, &mixed), json!(3));
-}
-
-#[test]
-fn migration_formats_are_named_but_not_yet_supported() {
-    for format in ["flask", "django"] {
-        let args = ["decode", "--format", format, "--secret", "s", "cookie"];
-        let out = assert_usage_error(&args);
-        assert!(out.stderr.contains("not yet supported"), "{}", out.stderr);
-    }
 }
 
 /// Every option whose value is refused, given a value that stands for a secret: the error names
@@ -1152,4 +1151,301 @@ fn pyramid_legacy_takes_no_salt_and_no_hash() {
         let out = assert_usage_error(&args);
         assert!(out.stderr.contains(extra[0]), "{}", out.stderr);
     }
+}
+
+/// `--format django`: Django's `signed_cookies` session cookies, checked against the cookies real
+/// Django 5.2 wrote (`tests/data/django-signed-cookies.json`).
+mod django {
+    use super::*;
+
+    const SECRET: &str = "visible-sample-django-secret-key-0001";
+    const OLD_SECRET: &str = "visible-sample-django-secret-key-0000";
+    /// `{"_auth_user_id":"1001","theme":"dark"}`, signed by Django at 1772323200.
+    const COOKIE: &str = "eyJfYXV0aF91c2VyX2lkIjoiMTAwMSIsInRoZW1lIjoiZGFyayJ9:1vwUE4:\
+                          J3IUW6zlWyJ6eQtC2frdHogdUJDmpdqWsAQCdQCKK1Q";
+    /// `{"_auth_user_id":"1002"}`, signed by Django with `OLD_SECRET` at 1772323200.
+    const OLD_COOKIE: &str =
+        "eyJfYXV0aF91c2VyX2lkIjoiMTAwMiJ9:1vwUE4:Sk1PvNh6jdYFel1b-wELfBXUnWxrQssXmYcdOtQnNIo";
+    const SIGNED_AT: u64 = 1_772_323_200;
+
+    fn decode(extra: &[&str], cookie: &str, now: &str) -> Run {
+        let mut args = vec!["decode", "--format", "django", "--secret", SECRET];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--now", now, "--", cookie]);
+        run(&args)
+    }
+
+    #[test]
+    fn decodes_djangos_cookie_with_the_signing_time_as_both_stamps() {
+        let out = decode(&[], COOKIE, "1772323230");
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_eq!(
+            out.stdout.trim_end(),
+            r#"{"valid":true,"state":{"_auth_user_id":"1001","theme":"dark"},"created":1772323200.0,"accessed":1772323200.0,"key_index":0}"#
+        );
+        // SECRET_KEY_FALLBACKS: the old key verifies at index 1.
+        let out = decode(&["--secret", OLD_SECRET], OLD_COOKIE, "1772323230");
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_eq!(out.json()["key_index"], json!(1));
+        assert_eq!(out.json()["state"], json!({"_auth_user_id": "1002"}));
+    }
+
+    #[test]
+    fn invalid_and_expired_cookies_exit_1_with_a_reason() {
+        let reason = |out: &Run| {
+            assert_eq!(out.code, 1, "{}", out.stdout);
+            assert_eq!(out.json().len(), 2);
+            assert_eq!(out.json()["valid"], json!(false));
+            out.json()["reason"].as_str().unwrap().to_owned()
+        };
+        let tampered = COOKIE.replacen("eyJf", "eyJg", 1);
+        assert_eq!(
+            reason(&decode(&[], &tampered, "1772323230")),
+            "bad_signature"
+        );
+        let bad_stamp = COOKIE.replacen(":1vwUE4:", ":-1vwUE4:", 1);
+        assert_eq!(reason(&decode(&[], &bad_stamp, "1772323230")), "malformed");
+        assert_eq!(
+            reason(&decode(&[], OLD_COOKIE, "1772323230")),
+            "bad_signature"
+        );
+        let salted = decode(&["--salt", "django.core.signing"], COOKIE, "1772323230");
+        assert_eq!(reason(&salted), "bad_signature");
+        // SESSION_COOKIE_AGE by default: `age > 1209600` on the exact time.
+        let edge = (SIGNED_AT + 1_209_600).to_string();
+        assert_eq!(decode(&[], COOKIE, &edge).code, 0);
+        assert_eq!(
+            reason(&decode(&[], COOKIE, &format!("{edge}.5"))),
+            "expired"
+        );
+        let short = decode(&["--timeout", "30"], COOKIE, "1772323231");
+        assert_eq!(reason(&short), "expired");
+        // A stamp in the future is accepted, as Django accepts it.
+        assert_eq!(decode(&[], COOKIE, "1000000000").code, 0);
+    }
+
+    #[test]
+    fn encodes_byte_for_byte_what_django_writes_and_reads_it_back() {
+        let state = r#"{"_auth_user_id":"1001","theme":"dark"}"#;
+        let encode = |extra: &[&str]| {
+            let mut args = vec!["encode", "--format", "django", "--secret", SECRET];
+            args.extend_from_slice(extra);
+            args.extend_from_slice(&["--state", state, "--now", "1772323200.75"]);
+            run(&args).value().to_owned()
+        };
+        assert_eq!(encode(&[]), COOKIE);
+        // The session backend's salt is the default; a verify-only secret does not sign.
+        let salt = "django.contrib.sessions.backends.signed_cookies";
+        assert_eq!(encode(&["--salt", salt]), COOKIE);
+        assert_eq!(encode(&["--secret", OLD_SECRET]), COOKIE);
+        // --created has nothing to go into: the cookie holds the signing time only.
+        assert_eq!(encode(&["--created", "1000"]), COOKIE);
+        let sha1 = encode(&["--hash", "sha1"]);
+        assert_ne!(sha1, COOKIE);
+        let out = decode(&["--hash", "sha1"], &sha1, "1772323230");
+        assert_eq!(
+            out.json()["state"],
+            serde_json::from_str::<Value>(state).unwrap()
+        );
+        assert_eq!(decode(&[], &sha1, "1772323230").code, 1);
+
+        // A session Django would compress is written compressed, and reads back.
+        let history: Vec<String> = (0..40).map(|i| format!("/products/{i}/reviews")).collect();
+        let large = json!({"history": history}).to_string();
+        let args = [
+            "encode", "--format", "django", "--secret", SECRET, "--state", &large,
+        ];
+        let cookie = run(&args).value().to_owned();
+        assert!(cookie.starts_with('.'), "{cookie}");
+        let out = run(&[
+            "decode", "--format", "django", "--secret", SECRET, "--", &cookie,
+        ]);
+        assert_eq!(
+            out.json()["state"],
+            serde_json::from_str::<Value>(&large).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_short_secret_is_taken_with_at_most_a_warning() {
+        let args = [
+            "encode",
+            "--format",
+            "django",
+            "--secret",
+            "supersecretkey",
+            "--state",
+            "{}",
+        ];
+        let out = run(&args);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(out.stderr.lines().count() <= 1, "{}", out.stderr);
+        let cookie = out.stdout.trim_end();
+        let args = [
+            "decode",
+            "--format",
+            "django",
+            "--secret",
+            "supersecretkey",
+            "--",
+            cookie,
+        ];
+        assert_eq!(run(&args).json()["valid"], json!(true));
+    }
+
+    #[test]
+    fn options_django_does_not_take_are_usage_errors() {
+        for extra in [
+            &["--hash", "sha512"][..],
+            &["--hash", "md5"],
+            &["--encrypt"],
+        ] {
+            let mut args = vec!["decode", "--format", "django", "--secret", SECRET];
+            args.extend_from_slice(extra);
+            args.extend_from_slice(&["--", COOKIE]);
+            assert_usage_error(&args);
+        }
+    }
+}
+
+// ----- --format flask ---------------------------------------------------------------------------
+
+/// The Flask vectors' `SECRET_KEY` and their first cookie (`flask-visible-basic`).
+const FLASK_SECRET: &str = "visible-sample-flask-secret-key-0001";
+const FLASK_COOKIE: &str =
+    "eyJpc19hZG1pbiI6ZmFsc2UsInVpZCI6InUtMTAwMSJ9.aX6XgA.WzoFFJ2f3bwyCeY1F4HIsGZgMUk";
+const FLASK_SIGNED_AT: u64 = 1_769_904_000;
+
+fn flask_decode(cookie: &str, now: u64, extra: &[&str]) -> Run {
+    let now = now.to_string();
+    let args = [
+        &["decode", "--format", "flask", "--now", &now][..],
+        extra,
+        &["--", cookie],
+    ]
+    .concat();
+    run(&args)
+}
+
+#[test]
+fn flask_decode_reports_flasks_verdicts() {
+    let secret = ["--secret", FLASK_SECRET];
+    // Valid for 31 days (Flask's PERMANENT_SESSION_LIFETIME), measured from the signing time,
+    // which is both `created` and `accessed`.
+    let out = flask_decode(FLASK_COOKIE, FLASK_SIGNED_AT + 2_678_400, &secret);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        Value::Object(out.json()),
+        json!({"valid": true, "state": {"is_admin": false, "uid": "u-1001"},
+               "created": 1_769_904_000.0, "accessed": 1_769_904_000.0, "key_index": 0})
+    );
+    let invalid: &[(u64, &[&str], &str)] = &[
+        (FLASK_SIGNED_AT + 2_678_401, &secret, "expired"),
+        (FLASK_SIGNED_AT - 1, &secret, "not_yet_valid"),
+        (
+            FLASK_SIGNED_AT,
+            &["--secret", "another SECRET_KEY"],
+            "bad_signature",
+        ),
+        (
+            FLASK_SIGNED_AT,
+            &[&secret[..], &["--salt", ""]].concat(),
+            "bad_signature",
+        ),
+        (
+            FLASK_SIGNED_AT,
+            &[&secret[..], &["--hash", "sha256"]].concat(),
+            "bad_signature",
+        ),
+    ];
+    for (now, extra, reason) in invalid {
+        let out = flask_decode(FLASK_COOKIE, *now, extra);
+        assert_eq!(out.code, 1, "{reason}: {}", out.stderr);
+        assert_eq!(
+            Value::Object(out.json()),
+            json!({"valid": false, "reason": reason})
+        );
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    }
+    let tampered = FLASK_COOKIE.replacen("eyJp", "eyJq", 1);
+    let out = flask_decode(&tampered, FLASK_SIGNED_AT, &secret);
+    assert_eq!(out.json()["reason"], "bad_signature");
+    let out = flask_decode("not a flask cookie", FLASK_SIGNED_AT, &secret);
+    assert_eq!(
+        (out.code, out.json()["reason"].clone()),
+        (1, json!("malformed"))
+    );
+}
+
+#[test]
+fn flask_encode_writes_flasks_bytes_and_decodes_back() {
+    let now = FLASK_SIGNED_AT.to_string();
+    let encode = |state: &str, secrets: &[&str]| {
+        let args = [
+            &[
+                "encode", "--format", "flask", "--now", &now, "--state", state,
+            ][..],
+            secrets,
+        ]
+        .concat();
+        run(&args).value().to_owned()
+    };
+    // Keys in any order: Flask sorts them.
+    let cookie = encode(
+        r#"{"uid":"u-1001","is_admin":false}"#,
+        &["--secret", FLASK_SECRET],
+    );
+    assert_eq!(cookie, FLASK_COOKIE);
+    // Tagged values are kept; the first secret signs, the others verify.
+    let tagged = r#"{"_flashes":[{" t":["info","Welcome back"]}],"when":{" d":"Sun, 01 Feb 2026 00:00:00 GMT"}}"#;
+    let ring = ["--secret", "the new SECRET_KEY", "--secret", FLASK_SECRET];
+    let cookie = encode(tagged, &ring);
+    let out = flask_decode(
+        &cookie,
+        FLASK_SIGNED_AT,
+        &["--secret", "the new SECRET_KEY"],
+    );
+    assert_eq!(
+        Value::Object(out.json()["state"].as_object().unwrap().clone()),
+        serde_json::from_str::<Value>(tagged).unwrap()
+    );
+    let old_cookie = encode(tagged, &["--secret", FLASK_SECRET]);
+    let out = flask_decode(&old_cookie, FLASK_SIGNED_AT, &ring);
+    assert_eq!(out.json()["key_index"], json!(1));
+    // A large, repetitive session is compressed, as Flask would.
+    let history: Vec<String> = (0..60).map(|i| format!("/products/{i}/reviews")).collect();
+    let large = json!({"history": history}).to_string();
+    let cookie = encode(&large, &["--secret", FLASK_SECRET]);
+    assert!(cookie.starts_with('.'), "{cookie}");
+    let out = flask_decode(&cookie, FLASK_SIGNED_AT, &["--secret", FLASK_SECRET]);
+    assert_eq!(
+        Value::Object(out.json()["state"].as_object().unwrap().clone()),
+        serde_json::from_str::<Value>(&large).unwrap()
+    );
+}
+
+#[test]
+fn flask_takes_an_apps_short_secret_as_it_is() {
+    // `dev`, 3 bytes: a library factory refuses it without `.allow_short_secret()`; the CLI is a
+    // tool for existing apps and takes it, with at most a warning on standard error.
+    let now = FLASK_SIGNED_AT.to_string();
+    let args = [
+        "encode",
+        "--format",
+        "flask",
+        "--secret",
+        "dev",
+        "--now",
+        &now,
+        "--state",
+        "{\"a\":1}",
+    ];
+    let out = run(&args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.lines().count() <= 1, "{}", out.stderr);
+    let cookie = out.value().to_owned();
+    let out = flask_decode(&cookie, FLASK_SIGNED_AT, &["--secret", "dev"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json()["state"], json!({"a": 1}));
+    assert!(out.stderr.lines().count() <= 1, "{}", out.stderr);
 }

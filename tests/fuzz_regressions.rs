@@ -181,3 +181,92 @@ fn regression_inputs() -> Vec<(&'static str, String, Vec<u8>)> {
     }
     inputs
 }
+
+/// The Django seeds get past the signature, and the harness signs exactly as the library does
+/// (so `decode_django`'s signed inputs really reach the payload parsers).
+#[test]
+fn the_django_seeds_verify_and_the_harness_signs_like_the_library() {
+    let seeds = all_seeds();
+    let now = harness::now();
+    let fixtures = harness::django_fixtures();
+    for (key, key_index) in [("-primary-", 0), ("-old-", 1)] {
+        let matching: Vec<_> = seeds
+            .iter()
+            .filter(|seed| {
+                seed.target == "decode_django"
+                    && seed.name.contains(key)
+                    && seed.name.ends_with("-valid-text")
+            })
+            .collect();
+        assert!(matching.len() >= 10, "{key}: {}", matching.len());
+        for seed in matching {
+            let value = std::str::from_utf8(&seed.bytes).unwrap();
+            let verified: Vec<usize> = fixtures
+                .iter()
+                .filter_map(|fixture| fixture.factory.verify(value, now).ok())
+                .map(|cookie| cookie.key_index)
+                .collect();
+            assert_eq!(verified, [key_index], "{}", seed.name);
+        }
+    }
+    for (fixture, hash) in fixtures.iter().zip(harness::DJANGO_HASHES) {
+        let state = serde_json::Map::from_iter([("user".to_owned(), "john".into())]);
+        let ours = fixture.factory.encode_value(&state, now, now).unwrap();
+        let payload = ours.split(':').next().unwrap();
+        let stamp = now.whole_secs().try_into().unwrap();
+        assert_eq!(harness::django_sign(hash, payload, stamp), ours);
+    }
+}
+
+/// `decode_flask`'s seeds get past the signature: the preset's own cookies under either key,
+/// the vectors' cookies, and the vectors' payloads behind the harness's signature.
+#[test]
+fn the_flask_seeds_verify_under_the_flask_fixture() {
+    let seeds = all_seeds();
+    let fixture = harness::flask_fixture();
+    let now = harness::now();
+    let flask: Vec<_> = seeds
+        .iter()
+        .filter(|seed| seed.target == "decode_flask")
+        .collect();
+    for (key, key_index) in [("own-primary-", 0), ("own-old-", 1)] {
+        let valid: Vec<_> = flask
+            .iter()
+            .filter(|seed| seed.name.starts_with(key) && seed.name.ends_with("-valid"))
+            .collect();
+        assert!(!valid.is_empty(), "no {key} seeds");
+        for seed in valid {
+            let value = std::str::from_utf8(&seed.bytes).unwrap();
+            let cookie = fixture.factory.verify(value, now).unwrap();
+            assert_eq!(cookie.key_index, key_index, "{}", seed.name);
+        }
+    }
+    let payloads: Vec<_> = flask
+        .iter()
+        .filter(|seed| seed.name.ends_with("-payload"))
+        .collect();
+    assert!(
+        payloads.iter().any(|seed| seed.bytes[0] == 1),
+        "a compressed payload"
+    );
+    for seed in payloads {
+        let field = URL_SAFE_NO_PAD.encode(&seed.bytes[1..]);
+        let payload = if seed.bytes[0] == 1 {
+            format!(".{field}")
+        } else {
+            field
+        };
+        let value = harness::flask_sign(&payload, harness::NOW_SECS - 60);
+        assert!(fixture.factory.verify(&value, now).is_ok(), "{}", seed.name);
+    }
+    // The vectors' cookies were signed in 2026 with the fixture's keys: valid at their own time.
+    let vector = flask
+        .iter()
+        .find(|seed| seed.name == "vector-00-text")
+        .unwrap();
+    let value = std::str::from_utf8(&vector.bytes).unwrap();
+    let later = fixture.factory.verify(value, now).unwrap_err();
+    assert_eq!(later, cookie_session::DecodeError::NotYetValid);
+    let signed_at = cookie_session::UnixTime::from_secs(1_769_904_000);
+    assert!(fixture.factory.verify(value, signed_at).is_ok());
+}

@@ -1165,3 +1165,584 @@ mod pyramid_legacy {
         );
     }
 }
+
+/// Django `signed_cookies` cookies (`payload:base62 stamp:signature`). Payload-level cases are
+/// signed here, re-implementing Django's `TimestampSigner` from its documentation (the key is
+/// `SHA-256(salt ‖ "signer" ‖ secret)`), after checking that the re-implementation reproduces a
+/// cookie the library wrote.
+mod django {
+    use super::*;
+    use cookie_session::DjangoHash;
+    use sha2::Digest as _;
+
+    const SECRET: &str = "hostile-inputs django secret key";
+    const SALT: &str = "django.contrib.sessions.backends.signed_cookies";
+    const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    /// The Django format's inflate limit (`MAX_INFLATED_LEN`, 64 KiB).
+    const INFLATE_LIMIT: usize = 64 * 1024;
+
+    fn factory_with_limit(size_limit: usize) -> CookieSessionFactory {
+        CookieSessionFactory::builder(Secret::from_text(SECRET))
+            .django(DjangoHash::Sha256)
+            .size_limit(size_limit)
+            .build()
+            .unwrap()
+    }
+
+    fn django() -> CookieSessionFactory {
+        factory_with_limit(DEFAULT_SIZE_LIMIT)
+    }
+
+    fn base62(mut n: u64) -> String {
+        let mut digits = Vec::new();
+        loop {
+            digits.push(BASE62[(n % 62) as usize]);
+            n /= 62;
+            if n == 0 {
+                break;
+            }
+        }
+        digits.reverse();
+        String::from_utf8(digits).unwrap()
+    }
+
+    /// `message ':' base64url(HMAC-SHA256(SHA-256(salt ‖ "signer" ‖ secret), message))`.
+    fn sign_message(message: &str) -> String {
+        let key = Sha256::digest([SALT, "signer", SECRET].concat());
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key).unwrap();
+        mac.update(message.as_bytes());
+        let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+        format!("{message}:{signature}")
+    }
+
+    /// A payload text signed a minute ago.
+    fn fresh(payload: &str) -> String {
+        sign_message(&format!("{payload}:{}", base62(NOW - 60)))
+    }
+
+    fn fresh_json(json: &[u8]) -> String {
+        fresh(&URL_SAFE_NO_PAD.encode(json))
+    }
+
+    fn fresh_zlib(stream: &[u8]) -> String {
+        fresh(&format!(".{}", URL_SAFE_NO_PAD.encode(stream)))
+    }
+
+    fn deflate(data: &[u8]) -> Vec<u8> {
+        miniz_oxide::deflate::compress_to_vec_zlib(data, 9)
+    }
+
+    #[test]
+    fn the_signing_helper_reproduces_the_library_byte_for_byte() {
+        let factory = django();
+        let state = state(json!({"user": "john", "n": 1}));
+        let stamp = UnixTime::from_secs(NOW - 60);
+        let ours = factory.encode_value(&state, stamp, stamp).unwrap();
+        assert_eq!(ours, fresh_json(br#"{"user":"john","n":1}"#));
+        assert_eq!(factory.verify(&ours, now()).unwrap().state, state);
+    }
+
+    #[test]
+    fn zlib_bombs_are_refused_without_inflating_them() {
+        let factory = factory_with_limit(4 << 20);
+        for (size, level) in [(INFLATE_LIMIT + 1, 9), (1 << 20, 6), (16 << 20, 9)] {
+            let bomb = miniz_oxide::deflate::compress_to_vec_zlib(&vec![b' '; size], level);
+            assert!(bomb.len() < size / 100 + 64, "a bomb: {} bytes", bomb.len());
+            assert_rejected(
+                &factory,
+                &fresh_zlib(&bomb),
+                DecodeError::InflatedTooLarge {
+                    limit: INFLATE_LIMIT,
+                },
+            );
+        }
+        // A bomb inside a bomb inflates only once: the outer layer is not JSON.
+        let inner = deflate(&vec![b'{'; 1 << 20]);
+        assert_rejected(
+            &factory,
+            &fresh_zlib(&deflate(&inner)),
+            DecodeError::BadPayload,
+        );
+        // Exactly at the limit it inflates (and is then judged as JSON).
+        let mut at_limit = br#"{"k":""#.to_vec();
+        at_limit.resize(INFLATE_LIMIT - 2, b'x');
+        at_limit.extend_from_slice(br#""}"#);
+        let verified = factory.verify(&fresh_zlib(&deflate(&at_limit)), now());
+        assert_eq!(
+            verified.unwrap().state["k"].as_str().unwrap().len(),
+            INFLATE_LIMIT - 8
+        );
+    }
+
+    #[test]
+    fn corrupt_zlib_streams() {
+        let factory = django();
+        let stream = deflate(br#"{"user":"john","n":1}"#);
+        let mut bad_checksum = stream.clone();
+        *bad_checksum.last_mut().unwrap() ^= 1;
+        let mut gzip = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3];
+        gzip.extend_from_slice(&stream[2..]);
+        for corrupt in [
+            &stream[..stream.len() - 1],
+            &stream[..2],
+            &bad_checksum[..],
+            &gzip[..],
+            b"\x78\x9c\xff\xff\xff",
+        ] {
+            assert_rejected(&factory, &fresh_zlib(corrupt), DecodeError::Decompression);
+        }
+        // An uncompressed payload marked as compressed, and the mark alone.
+        assert_rejected(
+            &factory,
+            &fresh(&format!(".{}", URL_SAFE_NO_PAD.encode(b"{}"))),
+            DecodeError::Decompression,
+        );
+        assert_rejected(&factory, &fresh("."), DecodeError::Empty);
+        assert_rejected(&factory, &fresh(".."), DecodeError::Base64);
+    }
+
+    #[test]
+    fn truncated_and_non_canonical_base64() {
+        let factory = django();
+        let json = URL_SAFE_NO_PAD.encode(br#"{"user":"john","n":12}"#);
+        assert_eq!(json.len() % 4, 2);
+        let stray_bits = {
+            // The last character's low four bits are not part of any byte: set one.
+            const ALPHABET: &[u8] =
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+            let mut text = json.clone().into_bytes();
+            let last = text.len() - 1;
+            let index = ALPHABET.iter().position(|c| *c == text[last]).unwrap();
+            text[last] = ALPHABET[index | 1];
+            String::from_utf8(text).unwrap()
+        };
+        for payload in [
+            format!("{json}=="),
+            json.replace('-', "+").replace('_', "/") + "+",
+            format!(" {json}"),
+            format!("{json}\n"),
+            json[..json.len() - 1].to_owned() + "!",
+            stray_bits,
+            "A".to_owned(),
+        ] {
+            assert_rejected(&factory, &fresh(&payload), DecodeError::Base64);
+        }
+        // Cut anywhere, an honest cookie never verifies.
+        let cookie = valid_cookie(&factory);
+        for len in 0..cookie.len() {
+            let error = factory.verify(&cookie[..len], now()).unwrap_err();
+            assert!(
+                matches!(
+                    error,
+                    DecodeError::Empty
+                        | DecodeError::Truncated
+                        | DecodeError::BadTimestamp
+                        | DecodeError::BadSignature
+                        | DecodeError::Base64
+                ),
+                "{len}: {error:?}"
+            );
+        }
+        // A signature with stray trailing bits is not the canonical spelling.
+        let (message, signature) = cookie.rsplit_once(':').unwrap();
+        let mut bytes = signature.as_bytes().to_vec();
+        let last = bytes.len() - 1;
+        bytes[last] = if bytes[last] == b'B' { b'C' } else { b'B' };
+        let altered = format!("{message}:{}", String::from_utf8(bytes).unwrap());
+        assert_rejected(&factory, &altered, DecodeError::Base64);
+    }
+
+    #[test]
+    fn bad_base62_stamps_are_malformed_signed_or_not() {
+        let factory = django();
+        let payload = URL_SAFE_NO_PAD.encode(br#"{"user":"john"}"#);
+        let signature = "A".repeat(43);
+        let many_digits = "9".repeat(1000);
+        for stamp in [
+            "",
+            "-1",
+            "+1",
+            "01",
+            "00",
+            "1vwU E4",
+            "1vwU_E4",
+            "1vwU.E4",
+            "é",
+            "LygHa16AHYG",
+            "zzzzzzzzzzz",
+            "100000000000",
+            &many_digits,
+        ] {
+            let message = format!("{payload}:{stamp}");
+            assert_rejected(&factory, &sign_message(&message), DecodeError::BadTimestamp);
+            assert_rejected(
+                &factory,
+                &format!("{message}:{signature}"),
+                DecodeError::BadTimestamp,
+            );
+        }
+    }
+
+    #[test]
+    fn extreme_but_canonical_stamps() {
+        let factory = django();
+        let json = URL_SAFE_NO_PAD.encode(br#"{"user":"john"}"#);
+        // Django accepts a stamp in the future, however far: it never expires.
+        let far = sign_message(&format!("{json}:{}", base62(u64::MAX)));
+        assert_eq!(base62(u64::MAX), "LygHa16AHYF");
+        assert_eq!(factory.verify(&far, now()).unwrap().state["user"], "john");
+        // The epoch is long expired.
+        assert_rejected(
+            &factory,
+            &sign_message(&format!("{json}:0")),
+            DecodeError::Expired,
+        );
+    }
+
+    #[test]
+    fn payloads_django_never_writes() {
+        let factory = django();
+        let deep = "[".repeat(20_000) + &"]".repeat(20_000);
+        let cases: [&[u8]; 12] = [
+            b"",
+            b"[1,2]",
+            b"\"john\"",
+            b"null",
+            br#"{"a":1"#,
+            br#"{"a":NaN}"#,
+            br#"{"a":1e400}"#,
+            "{\"caf\u{e9}\":1}".as_bytes(),
+            b"{\"a\":\"\xff\"}",
+            br#"{"a":1} {}"#,
+            &[0u8; 16],
+            deep.as_bytes(),
+        ];
+        let factory_big = factory_with_limit(4 << 20);
+        for json in cases {
+            let expected = if json.is_empty() {
+                DecodeError::Empty
+            } else {
+                DecodeError::BadPayload
+            };
+            let target = if json.len() > 1000 {
+                &factory_big
+            } else {
+                &factory
+            };
+            assert_rejected(target, &fresh_json(json), expected);
+            if !json.is_empty() {
+                assert_rejected(&factory_big, &fresh_zlib(&deflate(json)), expected);
+            }
+        }
+        // Escaped, as Django writes it, the same text is fine; duplicate keys: the last wins.
+        let fine = fresh_json(br#"{"caf\u00e9":1,"a":1,"a":2}"#);
+        let state = factory.verify(&fine, now()).unwrap().state;
+        assert_eq!(Value::Object(state), json!({"café": 1, "a": 2}));
+    }
+
+    #[test]
+    fn separators_and_shapes() {
+        let factory = django();
+        let cookie = valid_cookie(&factory);
+        let (message, signature) = cookie.rsplit_once(':').unwrap();
+        for (value, expected) in [
+            ("no separator".to_owned(), DecodeError::Truncated),
+            (signature.to_owned(), DecodeError::Truncated),
+            (format!(":{signature}"), DecodeError::Truncated),
+            (format!("{message}:"), DecodeError::BadSignature),
+            (format!("{message}:{signature}A"), DecodeError::BadSignature),
+            (
+                format!("{message}:{}", &signature[..27]),
+                DecodeError::BadSignature,
+            ),
+            (format!("{cookie}:{signature}"), DecodeError::BadTimestamp),
+            (format!("x{cookie}"), DecodeError::BadSignature),
+        ] {
+            assert_rejected(&factory, &value, expected);
+        }
+        // Extra separators in a signed payload are verified, then refused as base64.
+        assert_rejected(
+            &factory,
+            &fresh(&format!("a:{}", URL_SAFE_NO_PAD.encode(b"{}"))),
+            DecodeError::Base64,
+        );
+        // Over the size limit: refused before anything is parsed.
+        let long = "A".repeat(DEFAULT_SIZE_LIMIT + 1);
+        assert_rejected(
+            &factory,
+            &long,
+            DecodeError::TooLong {
+                len: long.len(),
+                limit: DEFAULT_SIZE_LIMIT,
+            },
+        );
+    }
+
+    #[test]
+    fn cookies_of_other_formats_and_hashes() {
+        let factory = django();
+        assert_rejected(&factory, &valid_cookie(&native()), DecodeError::Truncated);
+        assert_rejected(&factory, &valid_cookie(&pyramid()), DecodeError::Truncated);
+        let sha1 = CookieSessionFactory::builder(Secret::from_text(SECRET))
+            .django(DjangoHash::Sha1)
+            .build()
+            .unwrap();
+        assert_rejected(&sha1, &valid_cookie(&factory), DecodeError::BadSignature);
+        assert_rejected(&factory, &valid_cookie(&sha1), DecodeError::BadSignature);
+        let other_salt = CookieSessionFactory::builder(Secret::from_text(SECRET))
+            .django(DjangoHash::Sha256)
+            .salt("django.core.signing")
+            .build()
+            .unwrap();
+        assert_rejected(
+            &other_salt,
+            &valid_cookie(&factory),
+            DecodeError::BadSignature,
+        );
+    }
+}
+
+// ----- Flask ----------------------------------------------------------------------------------
+
+/// Flask's format (itsdangerous): hostile values, and hostile payloads behind a valid signature.
+mod flask {
+    use super::*;
+    use sha1::Sha1;
+
+    const FLASK_SECRET: &str = "hostile-inputs: the flask SECRET_KEY";
+
+    fn flask() -> CookieSessionFactory {
+        CookieSessionFactory::builder(Secret::from_text(FLASK_SECRET))
+            .flask()
+            .build()
+            .unwrap()
+    }
+
+    /// A Flask factory whose size limit lets megabyte payloads reach the inflater.
+    fn roomy_flask() -> CookieSessionFactory {
+        CookieSessionFactory::builder(Secret::from_text(FLASK_SECRET))
+            .flask()
+            .size_limit(4 << 20)
+            .build()
+            .unwrap()
+    }
+
+    fn hmac_sha1(key: &[u8], message: &[u8]) -> Vec<u8> {
+        let mut mac = <Hmac<Sha1> as KeyInit>::new_from_slice(key).unwrap();
+        mac.update(message);
+        mac.finalize().into_bytes().to_vec()
+    }
+
+    /// `PAYLOAD.TIMESTAMP.SIGNATURE` around any payload and timestamp fields, signed as
+    /// itsdangerous signs (`hmac` key derivation, salt `cookie-session`, SHA-1).
+    fn flask_sign(payload: &str, timestamp: &str) -> String {
+        let key = hmac_sha1(FLASK_SECRET.as_bytes(), b"cookie-session");
+        let signed = format!("{payload}.{timestamp}");
+        let signature = URL_SAFE_NO_PAD.encode(hmac_sha1(&key, signed.as_bytes()));
+        format!("{signed}.{signature}")
+    }
+
+    /// The canonical timestamp field of a minute ago.
+    fn recent() -> String {
+        URL_SAFE_NO_PAD.encode(u32::try_from(NOW - 60).unwrap().to_be_bytes())
+    }
+
+    fn plain(json: &[u8]) -> String {
+        flask_sign(&URL_SAFE_NO_PAD.encode(json), &recent())
+    }
+
+    fn zlib(bytes: &[u8]) -> String {
+        let compressed = miniz_oxide::deflate::compress_to_vec_zlib(bytes, 9);
+        flask_sign(
+            &format!(".{}", URL_SAFE_NO_PAD.encode(compressed)),
+            &recent(),
+        )
+    }
+
+    #[test]
+    fn the_signing_helper_reproduces_the_library_byte_for_byte() {
+        let factory = flask();
+        assert_eq!(plain(br#"{"n":1,"user":"john"}"#), valid_cookie(&factory));
+        assert!(factory.verify(&zlib(br#"{"a":"b"}"#), now()).is_ok());
+    }
+
+    #[test]
+    fn zlib_bombs_are_refused_without_inflating_them() {
+        // 1 MiB of JSON in about a kilobyte: fits the default size limit, inflates past 64 KiB.
+        let mut json = b"{\"a\":\"".to_vec();
+        json.resize(1 << 20, b'a');
+        json.extend_from_slice(b"\"}");
+        let bomb = zlib(&json);
+        assert!(bomb.len() < DEFAULT_SIZE_LIMIT);
+        let too_large = DecodeError::InflatedTooLarge { limit: 64 * 1024 };
+        assert_rejected(&flask(), &bomb, too_large);
+        // 8 MiB (about 8 KB compressed) through a factory that lets it reach the inflater.
+        let mut huge = b"{\"a\":\"".to_vec();
+        huge.resize(8 << 20, b'a');
+        assert_rejected(&roomy_flask(), &zlib(&huge), too_large);
+        // The same bomb under the default limit is refused by length, before any decoding.
+        let error = flask().verify(&zlib(&huge), now()).unwrap_err();
+        assert!(matches!(error, DecodeError::TooLong { .. }), "{error:?}");
+    }
+
+    #[test]
+    fn corrupt_or_truncated_zlib_streams() {
+        let stream = miniz_oxide::deflate::compress_to_vec_zlib(br#"{"user":"john"}"#, 6);
+        let truncated = &stream[..stream.len() - 4];
+        let mut flipped = stream.clone();
+        flipped[0] ^= 0xff; // not a zlib header
+        for bad in [truncated, &flipped[..], b"not zlib at all", b""] {
+            let field = format!(".{}", URL_SAFE_NO_PAD.encode(bad));
+            let expected = if bad.is_empty() {
+                DecodeError::Empty
+            } else {
+                DecodeError::Decompression
+            };
+            assert_rejected(&flask(), &flask_sign(&field, &recent()), expected);
+        }
+    }
+
+    #[test]
+    fn truncated_and_non_canonical_base64() {
+        let factory = flask();
+        let cookie = valid_cookie(&factory);
+        let (signed, signature) = cookie.rsplit_once('.').unwrap();
+        let (payload, stamp) = signed.rsplit_once('.').unwrap();
+        // itsdangerous drops junk characters and padding before decoding the signature: a
+        // strict reader refuses every such spelling.
+        for bad in [
+            format!("{signed}.{signature}="),
+            format!("{signed}.{}~~~~{}", &signature[..5], &signature[5..]),
+            format!("{signed}.{}é{}", &signature[..5], &signature[5..]),
+            format!("{signed}.{} ", signature),
+            format!("{signed}.{}", signature.replace('-', "+").replace('_', "/")),
+        ] {
+            let error = factory.verify(&bad, now()).unwrap_err();
+            assert!(
+                matches!(error, DecodeError::Base64 | DecodeError::BadSignature),
+                "{bad}: {error:?}"
+            );
+        }
+        // A signature one character short or long, or with stray trailing bits.
+        assert_rejected(&factory, &cookie[..cookie.len() - 1], DecodeError::Base64);
+        assert_rejected(&factory, &format!("{cookie}A"), DecodeError::BadSignature);
+        let last = signature.chars().last().unwrap();
+        let stray = if last == 'B' { 'C' } else { 'B' };
+        let with_stray_bits = format!("{signed}.{}{stray}", &signature[..signature.len() - 1]);
+        let error = factory.verify(&with_stray_bits, now()).unwrap_err();
+        assert!(
+            matches!(error, DecodeError::Base64 | DecodeError::BadSignature),
+            "{error:?}"
+        );
+        // Missing fields.
+        assert_rejected(&factory, signature, DecodeError::Truncated);
+        assert_rejected(
+            &factory,
+            &format!("{payload}.{signature}"),
+            DecodeError::Truncated,
+        );
+        assert_rejected(
+            &factory,
+            &format!("{stamp}.{signature}"),
+            DecodeError::Truncated,
+        );
+        assert_rejected(&factory, "..", DecodeError::Empty);
+        // Validly signed, but the payload field is not canonical base64url.
+        assert_rejected(
+            &factory,
+            &flask_sign("e30=", &recent()),
+            DecodeError::Base64,
+        );
+        assert_rejected(
+            &factory,
+            &flask_sign("e3 0", &recent()),
+            DecodeError::Base64,
+        );
+        assert_rejected(
+            &factory,
+            &flask_sign("a.e30", &recent()),
+            DecodeError::Base64,
+        );
+        assert_rejected(
+            &factory,
+            &flask_sign("..e30", &recent()),
+            DecodeError::Base64,
+        );
+    }
+
+    #[test]
+    fn non_canonical_or_absurd_timestamps() {
+        let factory = flask();
+        let payload = URL_SAFE_NO_PAD.encode(b"{}");
+        let stamp = |bytes: &[u8]| flask_sign(&payload, &URL_SAFE_NO_PAD.encode(bytes));
+        let recent = u32::try_from(NOW - 60).unwrap().to_be_bytes();
+        assert!(factory.verify(&stamp(&recent), now()).is_ok());
+        // A leading zero byte, nine bytes, no timestamp at all (Flask's spelling of 0).
+        let leading_zero = [&[0u8][..], &recent].concat();
+        assert_rejected(&factory, &stamp(&leading_zero), DecodeError::BadPayload);
+        assert_rejected(&factory, &stamp(&[1; 9]), DecodeError::BadPayload);
+        assert_rejected(&factory, &flask_sign(&payload, ""), DecodeError::Empty);
+        // One second ahead, or at the end of time: refused as Flask refuses them.
+        let ahead = u32::try_from(NOW + 1).unwrap().to_be_bytes();
+        assert_rejected(&factory, &stamp(&ahead), DecodeError::NotYetValid);
+        assert_rejected(&factory, &stamp(&[0xff; 8]), DecodeError::NotYetValid);
+        // 31 days and a second old.
+        let old = u32::try_from(NOW - 2_678_401).unwrap().to_be_bytes();
+        assert_rejected(&factory, &stamp(&old), DecodeError::Expired);
+    }
+
+    #[test]
+    fn validly_signed_payloads_that_are_not_sessions() {
+        let factory = flask();
+        for json in [
+            &b"[]"[..],
+            b"\"session\"",
+            b"null",
+            b"{\"a\":NaN}",
+            b"{\"a\":1",
+            b"{\"a\":\"\xff\"}",
+            b"{} {}",
+            b"",
+        ] {
+            let value = plain(json);
+            let expected = if json.is_empty() {
+                DecodeError::Empty
+            } else {
+                DecodeError::BadPayload
+            };
+            assert_rejected(&factory, &value, expected);
+        }
+        // Nesting past serde_json's recursion limit, plain and compressed.
+        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(200), "]".repeat(200));
+        assert_rejected(&factory, &zlib(deep.as_bytes()), DecodeError::BadPayload);
+    }
+
+    #[test]
+    fn cookies_of_another_salt_hash_key_or_format() {
+        let factory = flask();
+        let cookie = valid_cookie(&factory);
+        let other_salt = CookieSessionFactory::builder(Secret::from_text(FLASK_SECRET))
+            .flask()
+            .salt("")
+            .build()
+            .unwrap();
+        let other_hash = CookieSessionFactory::builder(Secret::from_text(FLASK_SECRET))
+            .flask()
+            .format(Format::Flask(PyramidHash::Sha256))
+            .build()
+            .unwrap();
+        let other_key =
+            CookieSessionFactory::builder(Secret::from_text("another flask SECRET_KEY"))
+                .flask()
+                .build()
+                .unwrap();
+        for reader in [other_salt, other_hash, other_key] {
+            assert_rejected(&reader, &cookie, DecodeError::BadSignature);
+        }
+        // Native and Pyramid cookies have no dots: not even the shape of a Flask cookie.
+        assert_rejected(&factory, &valid_cookie(&native()), DecodeError::Truncated);
+        assert_rejected(&factory, &valid_cookie(&pyramid()), DecodeError::Truncated);
+        let error = pyramid().verify(&cookie, now()).unwrap_err();
+        assert_eq!(error, DecodeError::Base64);
+    }
+}

@@ -286,7 +286,7 @@ fn reload_from_file_swaps_the_ring_and_keeps_it_on_failure() {
     assert_eq!(factory.verify(&cookie_of(2), now()).unwrap().key_index, 0);
 }
 
-fn pyramid_builder(secret: &str) -> cookie_session::CookieSessionConfig {
+fn pyramid_builder(secret: &str) -> cookie_session::CookieSessionBuilder {
     CookieSessionFactory::builder(Secret::from_text(secret))
         .pyramid(cookie_session::PyramidHash::Sha512)
 }

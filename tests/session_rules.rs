@@ -391,13 +391,13 @@ fn regenerate_then_max_lifetime_counts_from_the_login() {
 // ----- cookie name prefixes (cookie tossing) ---------------------------------------------------
 
 mod cookie_prefixes {
-    use cookie_session::{ConfigError, CookieSessionConfig, CookieSessionFactory, Secret};
+    use cookie_session::{ConfigError, CookieSessionBuilder, CookieSessionFactory, Secret};
 
-    fn builder(name: &str) -> CookieSessionConfig {
+    fn builder(name: &str) -> CookieSessionBuilder {
         CookieSessionFactory::builder(Secret::from_bytes(vec![9; 32])).cookie_name(name)
     }
 
-    fn refused(builder: CookieSessionConfig, prefix: &'static str, requirement: &'static str) {
+    fn refused(builder: CookieSessionBuilder, prefix: &'static str, requirement: &'static str) {
         assert_eq!(
             builder.build().unwrap_err(),
             ConfigError::CookiePrefix {

@@ -12,11 +12,12 @@ pub mod payload;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cookie_session::{
-    CookieSessionFactory, Format, ManualClock, PyramidHash, Secret, Session, UnixTime,
+    CookieSessionFactory, DjangoHash, Format, ManualClock, PyramidHash, Secret, Session, UnixTime,
 };
 use hmac::{Hmac, KeyInit, Mac};
 use payload::Spelling;
 use serde_json::{Map, Value};
+use sha1::Sha1;
 use sha2::{Sha256, Sha512};
 
 /// The fixed "now" of every benchmark: cookies are issued and read at the same second, so no
@@ -31,6 +32,10 @@ pub fn now() -> UnixTime {
 pub const MASTER: [u8; 64] = [0x5a; 64];
 /// The Pyramid secret (text, as Pyramid applications configure it).
 pub const PYRAMID_SECRET: &str = "a Pyramid secret of sixty-four characters for the benchmark run";
+/// The Django `SECRET_KEY` (text, 50 characters as `startproject` makes them).
+pub const DJANGO_SECRET: &str = "django-insecure-benchmark-0123456789abcdefghijklmn";
+/// The Flask `SECRET_KEY` (text, as Flask applications configure it).
+pub const FLASK_SECRET: &str = "a Flask SECRET_KEY of forty-four characters!";
 
 /// A typical logged-in session, 139 bytes of JSON: a user id, a name, two roles and a CSRF
 /// token (40 lowercase hex characters, as `Session::new_csrf_token` makes them).
@@ -100,6 +105,8 @@ pub enum Wire {
     #[cfg(feature = "encryption")]
     XChaCha,
     Pyramid,
+    Django,
+    Flask,
 }
 
 impl Wire {
@@ -110,7 +117,16 @@ impl Wire {
         #[cfg(feature = "encryption")]
         Wire::XChaCha,
         Wire::Pyramid,
+        Wire::Django,
+        Wire::Flask,
     ];
+
+    /// Whether the `cookie` crate's jar is this format's peer (the native formats only; the
+    /// Python formats' peers are the Python frameworks themselves).
+    pub fn has_cookie_jar_peer(self) -> bool {
+        // XChaCha20-Poly1305's peer would be the same AES-GCM jar as XAES-256-GCM's.
+        !matches!(self, Self::Pyramid | Self::Django) && self.name() != "xchacha"
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -120,7 +136,15 @@ impl Wire {
             #[cfg(feature = "encryption")]
             Self::XChaCha => "xchacha",
             Self::Pyramid => "pyramid",
+            Self::Django => "django",
+            Self::Flask => "flask",
         }
+    }
+
+    /// Whether the `cookie` crate's jar is this format's peer (the native formats only: the
+    /// Python formats' peers are the Python frameworks themselves).
+    pub fn has_jar_peer(self) -> bool {
+        !matches!(self, Self::Pyramid | Self::Flask)
     }
 
     /// A factory with every default except the format, the secret (fixed for repeatability) and
@@ -151,6 +175,14 @@ impl Wire {
                 .format(Format::Pyramid(PyramidHash::Sha512))
                 .clock(clock)
                 .size_limit(BENCH_SIZE_LIMIT)
+                .build(),
+            Self::Django => CookieSessionFactory::builder(Secret::from_text(DJANGO_SECRET))
+                .django(DjangoHash::Sha256)
+                .clock(clock.clone())
+                .build(),
+            Self::Flask => CookieSessionFactory::builder(Secret::from_text(FLASK_SECRET))
+                .flask()
+                .clock(clock)
                 .build(),
         };
         built.expect("the benchmark configuration is valid")
@@ -258,23 +290,30 @@ impl Case {
         self.floor.seal(&self.state)
     }
 
-    /// The measurements must be of real work: each path recovers the same state.
+    /// The measurements must be of real work: each path recovers the same state (as maps: Flask
+    /// sorts the keys it writes).
     fn self_check(&self) {
-        assert!(*self.load().state() == self.state, "{}", self.id());
+        assert_eq!(self.load().state().to_map(), self.state, "{}", self.id());
         assert_eq!(self.floor_load(), self.state, "{} floor", self.id());
         let issued = self.finish();
         let value = issued
             .split_once('=')
             .and_then(|(_, rest)| rest.split(';').next())
             .expect("name=value; attributes");
-        assert!(
-            *self.factory.load(Some(value), now()).state() == self.state,
+        assert_eq!(
+            self.factory.load(Some(value), now()).state().to_map(),
+            self.state,
             "{} finish",
             self.id()
         );
         let sealed = self.floor_finish();
         if self.wire != Wire::Pyramid {
-            assert_eq!(self.floor.open(&sealed).expect("opens"), self.state);
+            assert_eq!(
+                self.floor.open(&sealed).expect("opens"),
+                self.state,
+                "{}",
+                self.id()
+            );
         }
     }
 }
@@ -290,10 +329,18 @@ pub const ONE_KEY: &str = "user_id";
 ///   format, so the floor reads the same cookie ours reads; its writer is `serde_json`'s compact
 ///   one rather than Python's `json.dumps` spelling;
 /// * encrypted: `b64url(nonce(24) ‖ AEAD(json) ‖ tag(16))`, no associated data, with the
-///   wire's cipher (XAES-256-GCM or XChaCha20-Poly1305).
+///   wire's cipher (XAES-256-GCM or XChaCha20-Poly1305);
+/// * Django: `b64url(json) ':' base62(now) ':' b64url(HMAC-SHA256(key, b64url(json) ':' stamp))`,
+///   the key derived once as Django does (`SHA-256(salt ‖ "signer" ‖ secret)`): Django's format
+///   without its compression, written with `serde_json`'s compact spelling.
+/// * Flask: `b64url(json) "." b64url(timestamp) "." b64url(HMAC-SHA1(derived key, ...))` with
+///   the derived key computed once, `serde_json`'s unsorted compact JSON and never compressed,
+///   so the floor of the large session skips the zlib work Flask's format requires.
 pub enum Floor {
     Signed(Hmac<Sha256>),
     Pyramid(Hmac<Sha512>),
+    Django(Hmac<Sha256>),
+    Flask(Hmac<Sha1>),
     // Boxed: the AES key schedule makes this variant several times the others' size.
     #[cfg(feature = "encryption")]
     Encrypted(Box<xaes_256_gcm::Xaes256Gcm>),
@@ -314,6 +361,19 @@ impl Floor {
                 let key = [b"pyramid.session.".as_slice(), PYRAMID_SECRET.as_bytes()].concat();
                 Self::Pyramid(Hmac::<Sha512>::new_from_slice(&key).expect("any key length"))
             }
+            Wire::Django => {
+                use sha2::Digest as _;
+                let salt = "django.contrib.sessions.backends.signed_cookies";
+                let key = Sha256::digest([salt, "signer", DJANGO_SECRET].concat());
+                Self::Django(Hmac::<Sha256>::new_from_slice(&key).expect("any key length"))
+            }
+            Wire::Flask => {
+                let mut derive =
+                    Hmac::<Sha1>::new_from_slice(FLASK_SECRET.as_bytes()).expect("any key length");
+                derive.update(b"cookie-session");
+                let key = derive.finalize().into_bytes();
+                Self::Flask(Hmac::<Sha1>::new_from_slice(&key).expect("any key length"))
+            }
             #[cfg(feature = "encryption")]
             Wire::Encrypted => Self::Encrypted(Box::new(
                 <xaes_256_gcm::Xaes256Gcm as chacha20poly1305::KeyInit>::new_from_slice(
@@ -333,6 +393,24 @@ impl Floor {
 
     /// Decode, verify (or decrypt), parse. `None` for a cookie that does not verify.
     pub fn open(&self, value: &str) -> Option<Map<String, Value>> {
+        if let Self::Django(keyed) = self {
+            let (message, signature) = value.rsplit_once(':')?;
+            let (payload, _stamp) = message.rsplit_once(':')?;
+            let mut mac = keyed.clone();
+            mac.update(message.as_bytes());
+            mac.verify_slice(&URL_SAFE_NO_PAD.decode(signature).ok()?)
+                .ok()?;
+            return serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok();
+        }
+        if let Self::Flask(keyed) = self {
+            let (signed, signature) = value.rsplit_once('.')?;
+            let (payload, _timestamp) = signed.rsplit_once('.')?;
+            let mut mac = keyed.clone();
+            mac.update(signed.as_bytes());
+            mac.verify_slice(&URL_SAFE_NO_PAD.decode(signature).ok()?)
+                .ok()?;
+            return serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok();
+        }
         let raw = URL_SAFE_NO_PAD.decode(value).ok()?;
         match self {
             Self::Signed(keyed) => {
@@ -355,6 +433,8 @@ impl Floor {
                     serde_json::from_slice(payload).ok()?;
                 Some(state)
             }
+            Self::Django(_) => unreachable!("opened above"),
+            Self::Flask(_) => unreachable!("a Flask cookie is not one base64url field"),
             #[cfg(feature = "encryption")]
             Self::Encrypted(aead) => aead_open(&**aead, raw),
             #[cfg(feature = "encryption")]
@@ -380,6 +460,28 @@ impl Floor {
                 let mut raw = mac.finalize().into_bytes().to_vec();
                 raw.extend_from_slice(&payload);
                 URL_SAFE_NO_PAD.encode(&raw)
+            }
+            Self::Django(keyed) => {
+                let json = serde_json::to_vec(state).expect("a map serializes");
+                // base62(1_700_000_000), Django's stamp for NOW_SECS.
+                let mut value = URL_SAFE_NO_PAD.encode(&json) + ":1r31eq";
+                let mut mac = keyed.clone();
+                mac.update(value.as_bytes());
+                value.push(':');
+                URL_SAFE_NO_PAD.encode_string(mac.finalize().into_bytes(), &mut value);
+                value
+            }
+            Self::Flask(keyed) => {
+                let json = serde_json::to_vec(state).expect("a map serializes");
+                let stamp = u32::try_from(NOW_SECS).expect("before 2106").to_be_bytes();
+                let mut out = URL_SAFE_NO_PAD.encode(&json);
+                out.push('.');
+                out.push_str(&URL_SAFE_NO_PAD.encode(stamp));
+                let mut mac = keyed.clone();
+                mac.update(out.as_bytes());
+                out.push('.');
+                out.push_str(&URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()));
+                out
             }
             #[cfg(feature = "encryption")]
             Self::Encrypted(aead) => aead_seal(&**aead, state),

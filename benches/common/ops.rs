@@ -30,7 +30,7 @@ pub fn names() -> Vec<String> {
             ] {
                 names.push(format!("{op}-{w}-{s}"));
             }
-            if matches!(w, "signed" | "encrypted") {
+            if wire.has_cookie_jar_peer() {
                 names.push(format!("peer-load-{w}-{s}"));
                 names.push(format!("peer-finish-{w}-{s}"));
             }
@@ -87,8 +87,6 @@ pub fn operation(name: &str) -> Option<Box<dyn FnMut()>> {
     let (op, wire) = op.rsplit_once('-')?;
     let wire = *Wire::ALL.iter().find(|w| w.name() == wire)?;
     let peer = || CookieJarPeer::new(wire != Wire::Signed, size);
-    let has_peer =
-        matches!(wire, Wire::Signed) || cfg!(feature = "encryption") && wire.name() == "encrypted";
     Some(match op {
         "load" => {
             let case = Case::new(wire, size);
@@ -132,13 +130,13 @@ pub fn operation(name: &str) -> Option<Box<dyn FnMut()>> {
                 black_box(case.floor_finish());
             })
         }
-        "peer-load" if has_peer => {
+        "peer-load" if wire.has_cookie_jar_peer() => {
             let peer = peer();
             Box::new(move || {
                 black_box(peer.load());
             })
         }
-        "peer-finish" if has_peer => {
+        "peer-finish" if wire.has_cookie_jar_peer() => {
             let peer = peer();
             Box::new(move || {
                 black_box(peer.finish());

@@ -13,11 +13,15 @@ use arbitrary::{Arbitrary, Unstructured};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cookie_session::{
-    CookieSessionFactory, DecodeError, EncodeError, Format, KeyRing, MIN_SIZE_LIMIT, PyramidHash,
-    Salt, Secret, Session, UnixTime, VerifiedCookie,
+    CookieSessionFactory, DecodeError, DjangoHash, EncodeError, Format, KeyRing, MIN_SIZE_LIMIT,
+    PyramidHash, Salt, Secret, Session, UnixTime, VerifiedCookie,
 };
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Map, Number, Value};
+
+#[path = "harness_flask.rs"]
+mod flask;
+pub use flask::{FLASK_OLD_SECRET, FLASK_SECRET, decode_flask, flask_fixture, flask_sign};
 
 /// The fixed "now" of the decode targets and the seeds.
 pub const NOW_SECS: u64 = 1_700_000_100;
@@ -79,6 +83,7 @@ pub fn native_formats() -> Vec<Format> {
 pub fn all_formats() -> Vec<Format> {
     let mut formats = native_formats();
     formats.extend(ALL_HASHES.map(Format::Pyramid));
+    formats.extend(DJANGO_HASHES.map(Format::Django));
     formats
 }
 
@@ -173,6 +178,7 @@ fn roundtrip_fixtures() -> &'static [Fixture] {
             .map(|format| {
                 let (ring, salt) = match format {
                     Format::Pyramid(_) => (pyramid_ring(), None),
+                    Format::Django(_) => (django_ring(), None),
                     _ => (native_ring(), Some(Salt::from(NATIVE_PURPOSE))),
                 };
                 Fixture {
@@ -280,6 +286,27 @@ fn is_canonical_base64url(value: &str) -> bool {
         .is_ok_and(|bytes| URL_SAFE_NO_PAD.encode(bytes) == value)
 }
 
+/// Whether `value` is the one canonical spelling of its content in `format`: unpadded
+/// base64url, except for Django (`payload ':' base62 ':' signature`, the payload optionally
+/// `.`-prefixed).
+fn is_canonical_cookie(format: Format, value: &str) -> bool {
+    match format {
+        Format::Django(_) => {}
+        Format::PyramidLegacy => return is_canonical_pyramid_legacy(value),
+        Format::Flask(_) => return flask::is_canonical_flask(value),
+        _ => return is_canonical_base64url(value),
+    }
+    let Some((rest, signature)) = value.rsplit_once(':') else {
+        return false;
+    };
+    let Some((payload, stamp)) = rest.rsplit_once(':') else {
+        return false;
+    };
+    let payload = payload.strip_prefix('.').unwrap_or(payload);
+    let canonical_stamp = django_base62_decode(stamp).is_some_and(|n| django_base62(n) == stamp);
+    canonical_stamp && is_canonical_base64url(payload) && is_canonical_base64url(signature)
+}
+
 /// Whether a time is a whole number of seconds that survives `u64 -> f64 -> u64`.
 fn is_exact_whole(time: UnixTime) -> bool {
     let secs = time.as_secs_f64();
@@ -310,17 +337,10 @@ fn check_decode(fixture: &Fixture, value: &str) {
             assert_eq!(session.load_error(), None);
             assert_eq!(session.key_index(), Some(cookie.key_index));
             assert_eq!(session.state(), &cookie.state);
-            if factory.format() == Format::PyramidLegacy {
-                assert!(
-                    is_canonical_pyramid_legacy(value),
-                    "only lowercase hex and canonical padded base64 verify: {value:?}"
-                );
-            } else {
-                assert!(
-                    is_canonical_base64url(value),
-                    "only the canonical base64url spelling of a cookie verifies: {value:?}"
-                );
-            }
+            assert!(
+                is_canonical_cookie(factory.format(), value),
+                "only the canonical spelling of a cookie verifies: {value:?}"
+            );
             // The signed envelope is deterministic: any signed envelope that verifies under the
             // primary key is byte for byte what the factory writes for that content.
             let suite = URL_SAFE_NO_PAD
@@ -432,6 +452,136 @@ pub fn decode_pyramid(data: &[u8]) {
     }
 }
 
+// ----- decode_django -------------------------------------------------------------------------
+
+/// The Django vectors' `SECRET_KEY`, so their cookies verify in `decode_django`.
+pub const DJANGO_SECRET: &str = "visible-sample-django-secret-key-0001";
+/// The Django vectors' `SECRET_KEY_FALLBACKS[0]`: the Django ring's verify-only key.
+pub const DJANGO_OLD_SECRET: &str = "visible-sample-django-secret-key-0000";
+/// The session backend's salt (the Django format's default).
+pub const DJANGO_SALT: &str = "django.contrib.sessions.backends.signed_cookies";
+/// Every Django hash.
+pub const DJANGO_HASHES: [DjangoHash; 2] = [DjangoHash::Sha256, DjangoHash::Sha1];
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// The ring of the Django fixtures: the vectors' `SECRET_KEY`, then its fallback.
+#[must_use]
+pub fn django_ring() -> KeyRing {
+    KeyRing::new(Secret::from_text(DJANGO_SECRET))
+        .with_verify_only(Secret::from_text(DJANGO_OLD_SECRET))
+}
+
+/// The Django decode fixtures, one per hash in [`DJANGO_HASHES`] order: the `.django` preset
+/// plus the decode fixtures' lifetime.
+pub fn django_fixtures() -> &'static [Fixture] {
+    static FIXTURES: OnceLock<Vec<Fixture>> = OnceLock::new();
+    FIXTURES.get_or_init(|| {
+        DJANGO_HASHES
+            .into_iter()
+            .map(|hash| Fixture {
+                factory: CookieSessionFactory::builder(django_ring())
+                    .django(hash)
+                    .max_lifetime(DECODE_LIFETIME)
+                    .build()
+                    .expect("the Django fixtures are valid"),
+                size_limit: cookie_session::DEFAULT_SIZE_LIMIT,
+            })
+            .collect()
+    })
+}
+
+/// Django's `b62_encode` for a non-negative integer.
+#[must_use]
+pub fn django_base62(mut n: u64) -> String {
+    let mut digits = Vec::new();
+    loop {
+        digits.push(BASE62[(n % 62) as usize]);
+        n /= 62;
+        if n == 0 {
+            break;
+        }
+    }
+    digits.reverse();
+    String::from_utf8(digits).expect("ASCII digits")
+}
+
+fn django_base62_decode(text: &str) -> Option<u64> {
+    text.bytes().try_fold(0u64, |n, c| {
+        let digit = BASE62.iter().position(|d| *d == c)? as u64;
+        n.checked_mul(62)?.checked_add(digit)
+    })
+}
+
+/// Signs `message` as Django's `Signer` does with the ring's primary key:
+/// `message ':' base64url(HMAC-H(H(salt ‖ "signer" ‖ secret), message))`.
+#[must_use]
+pub fn django_sign_message(hash: DjangoHash, message: &str) -> String {
+    use sha2::Digest as _;
+    fn mac<M: Mac + KeyInit>(key: &[u8], message: &[u8]) -> Vec<u8> {
+        let mut mac = <M as KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
+        mac.update(message);
+        mac.finalize().into_bytes().to_vec()
+    }
+    let key_input = [DJANGO_SALT, "signer", DJANGO_SECRET].concat();
+    let signature = match hash {
+        DjangoHash::Sha1 => mac::<Hmac<sha1::Sha1>>(
+            &sha1::Sha1::digest(key_input.as_bytes()),
+            message.as_bytes(),
+        ),
+        _ => mac::<Hmac<sha2::Sha256>>(
+            &sha2::Sha256::digest(key_input.as_bytes()),
+            message.as_bytes(),
+        ),
+    };
+    format!("{message}:{}", URL_SAFE_NO_PAD.encode(signature))
+}
+
+/// Signs `value` as Django's `TimestampSigner` does, stamped `timestamp`.
+#[must_use]
+pub fn django_sign(hash: DjangoHash, value: &str, timestamp: u64) -> String {
+    django_sign_message(hash, &format!("{value}:{}", django_base62(timestamp)))
+}
+
+/// `decode_django`: the input as a cookie value; as a message signed with the primary key (its
+/// own timestamp and payload then reach the parsers behind the signature); and, signed a minute
+/// ago, as the JSON of a payload and as the zlib stream of a compressed one. Against the
+/// fixture of every hash.
+pub fn decode_django(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let json_payload = URL_SAFE_NO_PAD.encode(data);
+    let zlib_payload = format!(".{json_payload}");
+    let stamp = NOW_SECS - 60;
+    // What Django reads from the JSON payload: an object, in ASCII (it decodes latin-1, and
+    // writes only ASCII, so anything else is refused here).
+    let expected_state = std::str::from_utf8(data)
+        .ok()
+        .filter(|json| json.is_ascii())
+        .and_then(|json| serde_json::from_str::<Map<String, Value>>(json).ok());
+    for (fixture, hash) in django_fixtures().iter().zip(DJANGO_HASHES) {
+        check_decode(fixture, &text);
+        check_decode(fixture, &django_sign_message(hash, &text));
+        for payload in [&json_payload, &zlib_payload] {
+            let value = django_sign(hash, payload, stamp);
+            check_decode(fixture, &value);
+            let verdict = fixture.factory.verify(&value, now());
+            assert_ne!(
+                verdict,
+                Err(DecodeError::BadSignature),
+                "signed with the key"
+            );
+            assert_ne!(verdict, Err(DecodeError::BadTimestamp), "a canonical stamp");
+            if payload == &json_payload && value.len() <= fixture.size_limit {
+                assert_eq!(
+                    verdict.map(|cookie| cookie.state).ok(),
+                    expected_state,
+                    "exactly the ASCII JSON objects are sessions"
+                );
+            }
+        }
+    }
+}
+
 // ----- roundtrip -----------------------------------------------------------------------------
 
 /// The state half of `roundtrip`.
@@ -477,7 +627,7 @@ fn state_roundtrip(input: &RoundtripInput) {
             }
             Err(other) => panic!("unexpected encode error: {other:?}"),
         };
-        assert!(is_canonical_base64url(&value));
+        assert!(is_canonical_cookie(factory.format(), &value));
         let cookie = factory
             .verify(&value, UnixTime::from_secs(0))
             .unwrap_or_else(|e| panic!("{}: own cookie rejected: {e:?}", factory.format()));
@@ -486,6 +636,11 @@ fn state_roundtrip(input: &RoundtripInput) {
         let (created_back, accessed_back) = match factory.format() {
             // Pyramid keeps `created` as a float and `accessed` as an integer.
             Format::Pyramid(_) => (created.as_secs_f64(), whole_accessed as f64),
+            // Django keeps one stamp, the signing time: `accessed`, whole unsigned seconds.
+            Format::Django(_) => {
+                let signed = whole_accessed.max(0) as u64 as f64;
+                (signed, signed)
+            }
             // The native header holds unsigned whole seconds (saturating casts, as documented).
             _ => (
                 created.as_secs_f64().max(0.0).floor() as u64 as f64,
@@ -1051,8 +1206,10 @@ pub fn run(target: &str, data: &[u8]) -> bool {
     match target {
         "decode_native" => decode_native(data),
         "decode_pyramid" => decode_pyramid(data),
+        "decode_flask" => decode_flask(data),
         "decode_pyramid_legacy" => decode_pyramid_legacy(data),
         "pickle_reader" => pickle_reader(data),
+        "decode_django" => decode_django(data),
         "factory_load" => factory_load(data),
         "roundtrip" => roundtrip(data),
         _ => return false,
@@ -1061,11 +1218,13 @@ pub fn run(target: &str, data: &[u8]) -> bool {
 }
 
 /// The names of every target, as `run` knows them.
-pub const TARGETS: [&str; 6] = [
+pub const TARGETS: [&str; 8] = [
     "decode_native",
     "decode_pyramid",
+    "decode_flask",
     "decode_pyramid_legacy",
     "pickle_reader",
+    "decode_django",
     "factory_load",
     "roundtrip",
 ];

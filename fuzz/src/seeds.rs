@@ -10,9 +10,12 @@ use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use cookie_session::{CookieSessionFactory, Format, KeyRing, Salt, Secret, UnixTime};
 use serde_json::{Map, Value, json};
 
+#[path = "seeds_flask.rs"]
+mod flask;
+
 use crate::harness::{
-    ALL_HASHES, NATIVE_OLD_SECRET, NATIVE_PURPOSE, NOW_SECS, PYRAMID_OLD_SECRET, TARGETS,
-    native_formats, native_ring, pyramid_ring,
+    ALL_HASHES, DJANGO_HASHES, DJANGO_OLD_SECRET, NATIVE_OLD_SECRET, NATIVE_PURPOSE, NOW_SECS,
+    PYRAMID_OLD_SECRET, TARGETS, django_ring, native_formats, native_ring, pyramid_ring,
 };
 
 /// One seed input.
@@ -43,8 +46,10 @@ const VECTOR_LISTS: [&str; 4] = [
 pub fn seeds(vectors_dir: &Path) -> Result<Vec<Seed>, String> {
     let mut seeds = Vec::new();
     pyramid_vector_seeds(vectors_dir, &mut seeds)?;
+    flask::flask_seeds(vectors_dir, &mut seeds)?;
     pyramid_legacy_seeds(vectors_dir, &mut seeds)?;
     own_cookie_seeds(&mut seeds);
+    django_seeds(vectors_dir, &mut seeds)?;
     random_seeds(&mut seeds);
     Ok(seeds)
 }
@@ -271,6 +276,81 @@ fn own_cookie_seeds(seeds: &mut Vec<Seed>) {
             }
         }
     }
+}
+
+/// The Django vector file, relative to the vectors directory.
+const DJANGO_VECTORS: &str = "django-signed-cookies.json";
+
+/// `decode_django` seeds: the vectors' cookies and payload JSON, and cookies the library writes
+/// with the harness's Django keys (valid, expired, from the future, under the old key,
+/// compressed or not), as text and, for compressed ones, as their zlib stream.
+fn django_seeds(vectors_dir: &Path, seeds: &mut Vec<Seed>) -> Result<(), String> {
+    let path = vectors_dir.join(DJANGO_VECTORS);
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let vectors: Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let cases = vectors["cases"]
+        .as_array()
+        .ok_or_else(|| format!("{}: no cases", path.display()))?;
+    for (i, case) in cases.iter().enumerate() {
+        for field in ["cookie", "value", "payload_json"] {
+            if let Some(text) = case[field].as_str() {
+                seeds.push(Seed {
+                    target: "decode_django",
+                    name: format!("vector-{i:02}-{field}"),
+                    bytes: text.as_bytes().to_vec(),
+                });
+            }
+        }
+    }
+    let mut states = sample_states();
+    let history: Vec<String> = (0..60).map(|i| format!("/products/{i}/reviews")).collect();
+    states.push(match json!({"history": history}) {
+        Value::Object(map) => map,
+        _ => unreachable!("an object"),
+    });
+    let times = [
+        ("valid", NOW_SECS - 60),
+        ("expired", NOW_SECS - 15 * 86400),
+        ("future", NOW_SECS + 3600),
+    ];
+    for hash in DJANGO_HASHES {
+        for (key, ring) in [
+            ("primary", django_ring()),
+            ("old", KeyRing::new(Secret::from_text(DJANGO_OLD_SECRET))),
+        ] {
+            let factory = CookieSessionFactory::builder(ring)
+                .format(Format::Django(hash))
+                .size_limit(1 << 16)
+                .build()
+                .expect("valid seed writer");
+            for (s, state) in states.iter().enumerate() {
+                for (when, stamp) in times {
+                    let stamp = UnixTime::from_secs(stamp);
+                    let Ok(value) = factory.encode_value(state, stamp, stamp) else {
+                        continue;
+                    };
+                    let name = format!("own-{hash}-{key}-state{s}-{when}");
+                    if let Some(compressed) = value.strip_prefix('.') {
+                        let payload = compressed.split(':').next().unwrap_or_default();
+                        if let Ok(zlib) = URL_SAFE_NO_PAD.decode(payload) {
+                            seeds.push(Seed {
+                                target: "decode_django",
+                                name: format!("{name}-zlib"),
+                                bytes: zlib,
+                            });
+                        }
+                    }
+                    seeds.push(Seed {
+                        target: "decode_django",
+                        name: format!("{name}-text"),
+                        bytes: value.into_bytes(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A few deterministic pseudo-random inputs for the targets that read structured input

@@ -54,7 +54,7 @@
 //!   cookies). No `cookie::Key` appears in this API, so cookie crate versions cannot clash.
 //! * **`Secure` by default.** Browsers send `Secure` cookies to `http://localhost`, but not to
 //!   other plain-HTTP hosts; turn it off explicitly there with
-//!   [`CookieSessionConfig::secure`](crate::CookieSessionConfig::secure)`(false)`.
+//!   [`CookieSessionBuilder::secure`](crate::CookieSessionBuilder::secure)`(false)`.
 //! * **Testing with `rocket::local`:** the fairing reads the raw `Cookie` header; when a request
 //!   has none (the local client's `.cookie(..)` and tracked clients fill Rocket's jar instead), it
 //!   falls back to the jar's cookie of the session's name.

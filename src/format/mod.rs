@@ -4,13 +4,17 @@
 //! * `Format::Encrypted` (feature `encryption`): the native envelope, XAES-256-GCM;
 //!   `Format::EncryptedXChaCha` for XChaCha20-Poly1305 (machines without AES instructions).
 //! * [`Format::Pyramid`]: byte-compatible with Pyramid's `SignedCookieSessionFactory`.
+//! * [`Format::Flask`]: Flask 3.x's session cookie (itsdangerous `URLSafeTimedSerializer`).
 //! * [`Format::PyramidLegacy`]: Pyramid 1.x's pickle cookies, read by a data-only parser.
+//! * [`Format::Django`]: byte-compatible with Django's `signed_cookies` session backend.
 //!
 //! Each format only turns (state, timestamps) into a value and back, verifying before it parses.
 //! The session rules (timeout, reissue, lifetime) live in the factory and are the same for all.
 
 pub(crate) mod base64url;
 pub(crate) mod compress;
+pub(crate) mod django;
+pub(crate) mod flask;
 pub(crate) mod native;
 pub(crate) mod pickle;
 pub(crate) mod pyjson;
@@ -23,6 +27,7 @@ use std::str::FromStr;
 use crate::error::{ConfigError, DecodeError, EncodeError};
 use crate::keys::{KeyRing, Salt};
 use crate::state::SessionState;
+use django::DjangoHash;
 
 /// Which wire format a factory reads and writes.
 ///
@@ -51,7 +56,7 @@ pub enum Format {
     /// encrypted, so a deployment can switch to encryption without logging anyone out. The
     /// reverse is refused by default: a signed factory that read an encrypted cookie would
     /// re-issue its contents readable
-    /// ([`accept_encrypted_cookies`](crate::CookieSessionConfig::accept_encrypted_cookies)).
+    /// ([`accept_encrypted_cookies`](crate::CookieSessionBuilder::accept_encrypted_cookies)).
     ///
     /// The `created` and `accessed` stamps stay readable (they are authenticated, not
     /// encrypted), and the cookie's length follows the state's. The state is never compressed:
@@ -98,15 +103,28 @@ pub enum Format {
     /// Pyramid's `SignedCookieSessionFactory` format with the given HMAC hash
     /// (Pyramid's default is SHA-512).
     Pyramid(PyramidHash),
+    /// Flask 3.x's session cookie (`SecureCookieSessionInterface`: itsdangerous
+    /// `URLSafeTimedSerializer`, `hmac` key derivation) with the given HMAC hash (Flask's is
+    /// SHA-1). Set it with [`CookieSessionBuilder::flask`](crate::CookieSessionBuilder::flask),
+    /// which also sets Flask's defaults.
+    ///
+    /// ```
+    /// use cookie_session::{Format, PyramidHash};
+    /// assert_eq!(Format::Flask(PyramidHash::Sha1).to_string(), "flask (sha1)");
+    /// ```
+    Flask(PyramidHash),
     /// Pyramid 1.x `UnencryptedCookieSessionFactoryConfig` cookies: HMAC-SHA1 in hex, then
     /// base64 of a pickle, read by a data-only parser (plain data only: anything else is
     /// [`DecodeError::Unsupported`](crate::DecodeError::Unsupported)). No salt. See
-    /// [`CookieSessionConfig::pyramid_legacy`](crate::CookieSessionConfig::pyramid_legacy).
+    /// [`CookieSessionBuilder::pyramid_legacy`](crate::CookieSessionBuilder::pyramid_legacy).
     PyramidLegacy,
+    /// Django's `signed_cookies` session backend (`django.core.signing`) with the given hash
+    /// (Django's default is SHA-256). See the builder's `.django(hash)` for its defaults.
+    Django(DjangoHash),
 }
 
 /// The shortest secret a non-native format accepts unless the builder opted in with
-/// [`allow_short_secret`](crate::CookieSessionConfig::allow_short_secret): 16 bytes.
+/// [`allow_short_secret`](crate::CookieSessionBuilder::allow_short_secret): 16 bytes.
 const MIN_COMPAT_SECRET_LEN: usize = 16;
 
 impl Format {
@@ -116,7 +134,7 @@ impl Format {
     /// The native formats need [`MIN_SECRET_LEN`](crate::MIN_SECRET_LEN) (32) bytes, always:
     /// HKDF needs that much key material. The formats that share cookies with a Python
     /// framework need 16 bytes, or any non-empty secret when `allow_short` is set (the builder's
-    /// [`allow_short_secret`](crate::CookieSessionConfig::allow_short_secret), for an existing
+    /// [`allow_short_secret`](crate::CookieSessionBuilder::allow_short_secret), for an existing
     /// app whose secret is shorter; a short secret can be brute-forced from one cookie).
     ///
     /// ```
@@ -149,7 +167,9 @@ impl fmt::Display for Format {
             #[cfg(feature = "encryption")]
             Self::EncryptedXChaCha => f.write_str("native encrypted (xchacha20-poly1305)"),
             Self::Pyramid(hash) => write!(f, "pyramid ({hash})"),
+            Self::Flask(hash) => write!(f, "flask ({hash})"),
             Self::PyramidLegacy => f.write_str("pyramid-legacy (Pyramid 1.x pickle)"),
+            Self::Django(hash) => write!(f, "django ({hash})"),
         }
     }
 }
@@ -344,7 +364,9 @@ impl Codec {
                 accept_encrypted,
             )?),
             Format::Pyramid(hash) => Box::new(pyramid::PyramidCodec::new(ring, salt, hash)),
+            Format::Flask(hash) => Box::new(flask::FlaskCodec::new(ring, salt, hash)),
             Format::PyramidLegacy => Box::new(pyramid_legacy::PyramidLegacyCodec::new(ring, salt)?),
+            Format::Django(hash) => Box::new(django::DjangoCodec::new(ring, salt, hash)),
         };
         Ok(Self(codec))
     }

@@ -60,17 +60,6 @@ impl PyJsonStyle {
     };
 }
 
-/// Writes `value` exactly as CPython's `json.dumps(value)` would.
-///
-/// The output is pure ASCII. This is the form Pyramid signs, so these bytes
-/// (not a re-encoding of them) are what must go into the signature input.
-pub(crate) fn to_writer<W: io::Write, T: Serialize + ?Sized>(
-    writer: W,
-    value: &T,
-) -> serde_json::Result<()> {
-    to_writer_styled(writer, value, PyJsonStyle::DEFAULT)
-}
-
 /// Writes `value` exactly as CPython's `json.dumps` called in `style` would.
 ///
 /// With `sort_keys`, the keys of every object inside a [`serde_json::Value`] or
@@ -120,11 +109,11 @@ impl Serialize for Sorted<'_> {
 }
 
 /// Serializes `value` to a new buffer exactly as CPython's `json.dumps(value)` would (for the
-/// tests; the writers stream through `to_writer`).
+/// tests; the formats stream through `to_writer_styled`).
 #[cfg(test)]
 pub(crate) fn to_vec<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(128);
-    to_writer(&mut out, value)?;
+    to_writer_styled(&mut out, value, PyJsonStyle::DEFAULT)?;
     Ok(out)
 }
 

@@ -24,7 +24,7 @@ use super::native::MIN_SECRET_LEN;
 use super::pyjson::{self, PyJsonStyle};
 use super::{ClockRules, Decoded, FutureStamps, PyramidHash, Stamp, WireFormat, base64url};
 use crate::error::{DecodeError, EncodeError};
-use crate::keys::{KeyRing, Origin, Salt, Secret};
+use crate::keys::{GivenAs, KeyRing, Salt, Secret};
 use crate::state::{JsonDialect, Scanner, SessionState};
 
 /// Pyramid's default salt.
@@ -32,7 +32,7 @@ pub const DEFAULT_PYRAMID_SALT: &str = "pyramid.session.";
 
 /// A pre-keyed HMAC for one of the supported hashes. Cloned per message, never re-keyed.
 #[derive(Clone)]
-enum PyramidMac {
+pub(crate) enum PyramidMac {
     Md5(Hmac<Md5>),
     Sha1(Hmac<Sha1>),
     Sha224(Hmac<Sha224>),
@@ -56,7 +56,7 @@ macro_rules! with_mac {
 }
 
 impl PyramidMac {
-    fn new(hash: PyramidHash, key: &[u8]) -> Self {
+    pub(crate) fn new(hash: PyramidHash, key: &[u8]) -> Self {
         // HMAC accepts keys of any length (long ones are hashed first, as in RFC 2104).
         fn keyed<M: KeyInit>(key: &[u8]) -> M {
             M::new_from_slice(key).expect("HMAC accepts keys of any length")
@@ -72,7 +72,7 @@ impl PyramidMac {
     }
 
     /// Writes the signature of `payload` into `out` (exactly the digest's length).
-    fn sign_into(&self, payload: &[u8], out: &mut [u8]) {
+    pub(crate) fn sign_into(&self, payload: &[u8], out: &mut [u8]) {
         with_mac!(self.clone(), mac => {
             let mut mac = mac;
             mac.update(payload);
@@ -83,7 +83,7 @@ impl PyramidMac {
     }
 
     /// Constant-time check of `signature` over `payload`.
-    fn verifies(&self, payload: &[u8], signature: &[u8]) -> bool {
+    pub(crate) fn verifies(&self, payload: &[u8], signature: &[u8]) -> bool {
         with_mac!(self.clone(), mac => {
             let mut mac = mac;
             mac.update(payload);
@@ -197,15 +197,15 @@ impl WireFormat for PyramidCodec {
 /// part fits in latin-1, and otherwise all text parts as UTF-8. Raw bytes pass through.
 pub(crate) fn webob_key(salt: &Salt, secret: &Secret) -> Zeroizing<Vec<u8>> {
     let parts = [
-        (salt.as_bytes(), salt.origin()),
-        (secret.expose(), secret.origin()),
+        (salt.as_bytes(), salt.given_as()),
+        (secret.expose(), secret.given_as()),
     ];
-    let all_latin1 = parts.iter().all(|(bytes, origin)| {
-        *origin == Origin::Bytes || utf8_as_latin1(bytes, &mut Vec::new()).is_some()
+    let all_latin1 = parts.iter().all(|(bytes, given_as)| {
+        *given_as == GivenAs::Bytes || utf8_as_latin1(bytes, &mut Vec::new()).is_some()
     });
     let mut key = Zeroizing::new(Vec::with_capacity(salt.as_bytes().len() + secret.len()));
-    for (bytes, origin) in parts {
-        if origin == Origin::Text && all_latin1 {
+    for (bytes, given_as) in parts {
+        if given_as == GivenAs::Text && all_latin1 {
             utf8_as_latin1(bytes, &mut key);
         } else {
             key.extend_from_slice(bytes);

@@ -69,7 +69,8 @@ pub struct CookieOptions {
     /// first one signs, the others are only verified.
     #[arg(long = "secret-hex", value_name = "HEX", value_parser = secret_from_hex)]
     secret_hex: Vec<Secret>,
-    /// A secret as text (for --format pyramid: WebOb's text-to-bytes rule, latin-1 when it fits).
+    /// A secret as text (for --format pyramid: WebOb's text-to-bytes rule, latin-1 when it fits;
+    /// for --format flask: UTF-8).
     #[arg(
         long = "secret",
         value_name = "TEXT",
@@ -80,7 +81,8 @@ pub struct CookieOptions {
     /// A secret read from the environment variable VAR (as text, surrounding whitespace trimmed).
     #[arg(long = "secret-env", value_name = "VAR", value_parser = secret_from_env)]
     secret_env: Vec<Secret>,
-    /// The Pyramid salt, or the native format's purpose, as text.
+    /// The Pyramid or Flask salt, or the native format's purpose, as text [flask default:
+    /// cookie-session].
     #[arg(
         long,
         value_name = "TEXT",
@@ -92,7 +94,8 @@ pub struct CookieOptions {
     /// The salt as hexadecimal bytes.
     #[arg(long = "salt-hex", value_name = "HEX", value_parser = salt_from_hex)]
     salt_hex: Option<Salt>,
-    /// The HMAC hash of --format pyramid [default: sha512].
+    /// The HMAC hash of --format pyramid [default: sha512], flask [default: sha1] or django
+    /// (sha256 or sha1) [default: sha256].
     #[arg(long, value_enum, value_name = "HASH", ignore_case = true)]
     hash: Option<HashArg>,
     /// The native format's encrypted suite (needs the `encryption` feature).
@@ -101,7 +104,8 @@ pub struct CookieOptions {
     /// The cookie's name, which the native format binds into the cookie [default: session].
     #[arg(long = "cookie-name", value_name = "NAME")]
     cookie_name: Option<String>,
-    /// Seconds after the last access at which a session expires, or `none` [default: 1200].
+    /// Seconds after the last access at which a session expires, or `none` [default: 1200;
+    /// flask: 2678400, measured from the signing time].
     #[arg(long, value_name = "SECS|none", value_parser = parse_timeout)]
     timeout: Option<Timeout>,
     /// The current time in UNIX seconds, fractions allowed (1700001260.5) [default: the clock].

@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use clap::ValueEnum;
-use cookie_session::{CookieSessionFactory, Format, KeyRing, PyramidHash, Salt, Secret};
+use cookie_session::{
+    CookieSessionFactory, DjangoHash, Format, KeyRing, PyramidHash, Salt, Secret,
+};
 
 use crate::failure::Failure;
 
@@ -15,9 +17,9 @@ pub enum FormatArg {
     Native,
     /// Pyramid 2.x SignedCookieSessionFactory.
     Pyramid,
-    /// Flask 3.x (not yet supported).
+    /// Flask 3.x SecureCookieSessionInterface (itsdangerous URLSafeTimedSerializer).
     Flask,
-    /// Django's signed_cookies backend (not yet supported).
+    /// Django 4.1+/5.x signed_cookies session backend (django.core.signing, compress=True).
     Django,
     /// Pyramid 1.x UnencryptedCookieSessionFactoryConfig (HMAC-SHA1 hex, base64 pickle; no salt).
     PyramidLegacy,
@@ -32,7 +34,7 @@ impl FormatArg {
     }
 }
 
-/// `--hash`: Pyramid's HMAC hash.
+/// `--hash`: the HMAC hash of Pyramid and Flask cookies.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum HashArg {
     Md5,
@@ -118,6 +120,18 @@ pub fn factory_for(
             }
             builder.pyramid(options.hash.map_or_else(PyramidHash::default, Into::into))
         }
+        FormatArg::Flask => {
+            if options.encrypt {
+                return Err(refuse("--encrypt"));
+            }
+            // Flask's defaults (salt, 31-day timeout, cookie name), then its hash; the preset's
+            // reissue time is a per-request concern, as above.
+            let hash = options.hash.map_or(PyramidHash::Sha1, Into::into);
+            builder
+                .flask()
+                .format(Format::Flask(hash))
+                .reissue_time(None::<Duration>)
+        }
         FormatArg::PyramidLegacy => {
             for (given, option) in [
                 (options.hash.is_some(), "--hash"),
@@ -131,11 +145,20 @@ pub fn factory_for(
             // The preset sets Pyramid 1.x's reissue_time of 0; not a concern of one command.
             builder.pyramid_legacy().reissue_time(None::<Duration>)
         }
-        FormatArg::Flask | FormatArg::Django => {
-            return Err(Failure::Usage(format!(
-                "--format {} is not yet supported by this version",
-                format.name()
-            )));
+        FormatArg::Django => {
+            if options.encrypt {
+                return Err(refuse("--encrypt"));
+            }
+            // Django's defaults: salt, cookie name, timeout (SESSION_COOKIE_AGE).
+            builder.django(match options.hash {
+                None | Some(HashArg::Sha256) => DjangoHash::Sha256,
+                Some(HashArg::Sha1) => DjangoHash::Sha1,
+                Some(_) => {
+                    return Err(Failure::Usage(
+                        "--format django takes --hash sha256 (the default) or sha1".into(),
+                    ));
+                }
+            })
         }
     };
     let builder = match options.salt {

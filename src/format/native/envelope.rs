@@ -131,7 +131,8 @@ impl<'a> Parts<'a> {
         Some(Self { head, body, tag })
     }
 
-    /// The nonce: the part of `head` after the header.
+    /// The nonce: the part of `head` after the header (only AEAD suites have one).
+    #[cfg_attr(not(feature = "encryption"), allow(dead_code))]
     pub(crate) fn nonce(&mut self) -> &mut [u8] {
         self.head.get_mut(HEADER_LEN..).unwrap_or_default()
     }

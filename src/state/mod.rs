@@ -419,6 +419,19 @@ impl SessionState {
             .collect()
     }
 
+    /// A guess at the bytes [`write_json`](Self::write_json) writes, for sizing a buffer once:
+    /// the payload the state was read from (its raw values are copied back as they are) plus
+    /// room for the values set since. Never a limit.
+    pub(crate) fn written_len_hint(&self) -> usize {
+        const ROOM_PER_SET_VALUE: usize = 64;
+        let set = self
+            .entries
+            .iter()
+            .filter(|entry| matches!(entry.value, Slot::Owned(_)))
+            .count();
+        self.source.len() + ROOM_PER_SET_VALUE * (set + 1)
+    }
+
     /// Writes the state as a JSON object in `dialect`: raw values byte for byte, set values and
     /// every key in the dialect's spelling.
     pub(crate) fn write_json(&self, out: &mut Vec<u8>, dialect: JsonDialect) {

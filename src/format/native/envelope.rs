@@ -380,7 +380,9 @@ impl WireFormat for NativeCodec {
     ) -> Result<String, EncodeError> {
         let suite = &self.suites[self.write];
         let layout = suite.layout();
-        let mut raw = Vec::with_capacity(256);
+        let mut raw = Vec::with_capacity(
+            HEADER_LEN + layout.nonce_len + state.written_len_hint() + layout.tag_len,
+        );
         Header {
             suite: layout.byte,
             key_id: self.ids[0],

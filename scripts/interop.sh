@@ -10,34 +10,7 @@ source scripts/lib/venv.sh
 
 framework=${1:?usage: scripts/interop.sh pyramid|pyramid-legacy|flask|django [driver options]}
 shift
-case "$framework" in
-    pyramid)
-        venv=.venv
-        check='import importlib.metadata as m, webob; assert m.version("pyramid") == "2.1"'
-        specs=("pyramid==2.1" webob)
-        ;;
-    pyramid-legacy)
-        venv=.venv-pyramid-legacy
-        check='import importlib.metadata as m; assert m.version("pyramid") == "1.10.8" and m.version("webob").startswith("1.8.")'
-        # Pyramid 1.x imports pkg_resources, which Python 3.11's venv no longer carries.
-        specs=("pyramid==1.10.8" "webob==1.8.*" setuptools)
-        ;;
-    flask)
-        venv=.venv-flask
-        check='import importlib.metadata as m; assert m.version("flask").startswith("3.1.")'
-        specs=("flask==3.1.*")
-        ;;
-    django)
-        venv=.venv-django
-        check='import django; assert django.VERSION[:2] == (5, 2)'
-        specs=("django==5.2.*")
-        ;;
-    *)
-        echo "interop: unknown framework $framework (pyramid, pyramid-legacy, flask, django)" >&2
-        exit 2
-        ;;
-esac
-ensure_venv "$venv" "$check" "${specs[@]}"
+framework_venv "$framework"
 
 cargo build --features cli --bin cookie-session
 # Cargo builds into $CARGO_TARGET_DIR when it is set.

@@ -40,10 +40,19 @@
 //!
 //! ## What a session knows
 //!
-//! Typed access through serde ([`Session::get`], [`Session::insert`], [`Session::remove`]) or the
-//! raw JSON map ([`Session::state`]); flash queues ([`Session::flash`],
+//! Typed access through serde ([`Session::get`], [`Session::insert`], [`Session::remove`]) or
+//! the whole state ([`Session::state`], a [`SessionState`]); flash queues ([`Session::flash`],
 //! [`Session::pop_flash`]) and a CSRF token ([`Session::get_csrf_token`],
 //! [`Session::check_csrf_token`]) under the same keys Pyramid uses.
+//!
+//! A request pays for the keys it reads, not for the whole session: a load validates the whole
+//! payload but keeps each value as the JSON text it came as, `get::<T>` deserializes straight
+//! from that text, and a write copies untouched values back byte for byte (so a session written
+//! by a Python app and re-issued here keeps the app's exact spelling).
+//!
+//! At login, and at every change of privilege, call [`Session::regenerate`]: a fresh state
+//! (keep what you name with [`Session::regenerate_keeping`]), new timestamps and a new CSRF
+//! token, so a session planted before login never becomes the logged-in one.
 //!
 //! A bad cookie never fails a request: the handler gets a new session and
 //! [`Session::load_error`] says why ([`DecodeError`]).
@@ -104,22 +113,54 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! ## Sharing sessions with Pyramid
+//! ## Sharing sessions with a Python app
 //!
-//! [`Format::Pyramid`] reads and writes Pyramid's `SignedCookieSessionFactory` cookies byte for
-//! byte, so a Python and a Rust service can serve the same users during a migration. Give it the
-//! Pyramid app's secret, salt, hash and timeouts:
+//! A Rust service and a Python app behind the same domain can share their users' sessions while
+//! routes move over one by one: each builder preset reads and writes one framework's cookies,
+//! with that framework's defaults (cookie name, salt, lifetime), and takes the app's secret as
+//! the framework does (the primary, then its fallbacks):
+//!
+//! | Python app | preset | format |
+//! |---|---|---|
+//! | Pyramid 2.x `SignedCookieSessionFactory` | [`.pyramid(hash)`](CookieSessionBuilder::pyramid) | [`Format::Pyramid`], byte for byte |
+//! | Pyramid 1.x `UnencryptedCookieSessionFactoryConfig` | [`.pyramid_legacy()`](CookieSessionBuilder::pyramid_legacy) | [`Format::PyramidLegacy`], pickles read by a data-only parser |
+//! | Flask 3.x sessions | [`.flask()`](CookieSessionBuilder::flask) | [`Format::Flask`], tagged JSON as stored |
+//! | Django 4.1+ `signed_cookies` | [`.django(hash)`](CookieSessionBuilder::django) | [`Format::Django`] |
 //!
 //! ```
 //! use std::time::Duration;
-//! use cookie_session::{CookieSessionFactory, PyramidHash, Secret};
-//! let factory = CookieSessionFactory::builder(Secret::from_text("the Pyramid app's secret"))
-//!     .pyramid(PyramidHash::Sha512)
-//!     .reissue_time(Duration::ZERO) // Pyramid's default
-//!     .build()?;
-//! # let _ = factory;
-//! # Ok::<(), cookie_session::ConfigError>(())
+//! use cookie_session::{CookieSessionFactory, KeyRing, Secret, UnixTime};
+//!
+//! // SECRET_KEY, then SECRET_KEY_FALLBACKS: every key verifies, the first signs.
+//! let ring = KeyRing::new(Secret::from_text("the Flask app's SECRET_KEY"))
+//!     .with_verify_only(Secret::from_text("the previous SECRET_KEY"));
+//! let factory = CookieSessionFactory::builder(ring).flask().build()?;
+//!
+//! let now = UnixTime::from_secs(1_700_000_000);
+//! let mut session = factory.load(None, now);
+//! session.insert("username", "john")?;
+//! let cookie = factory.finish(&session, now)?.unwrap();
+//! assert!(cookie.as_str().starts_with("session="), "Flask's cookie name");
+//! let session = factory.load(Some(cookie.value()), now.plus(Duration::from_secs(60)));
+//! assert_eq!(session.get::<String>("username")?.as_deref(), Some("john"));
+//!
+//! let tampered = cookie.value().replacen('e', "f", 1);
+//! let session = factory.load(Some(&tampered), now);
+//! assert!(session.is_new() && session.load_error().is_some(), "a tampered cookie: new session");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! An existing app's secret may be short (a migration format refuses a secret under 16 bytes
+//! unless the builder says [`allow_short_secret`](CookieSessionBuilder::allow_short_secret)). The
+//! README has a "Migrating from …" section per framework: the Python settings and the Rust
+//! builder lines side by side, and what is not supported, with why.
+//!
+//! ## Cookie attributes
+//!
+//! The defaults are the safe ones: `Secure`, `HttpOnly`, `SameSite=Lax`. For a new service, name
+//! the cookie `__Host-session` ([`cookie_name`](CookieSessionBuilder::cookie_name)): browsers
+//! accept it only over HTTPS, with `Path=/` and without `Domain`, so a sibling subdomain can
+//! neither plant nor shadow it; `build()` checks the prefixes' rules.
 //!
 //! ## In a web framework
 //!

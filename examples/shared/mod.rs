@@ -20,7 +20,7 @@
 
 use std::error::Error;
 
-use cookie_session::{CookieSessionFactory, PyramidHash, Secret};
+use cookie_session::{CookieSessionFactory, DjangoHash, PyramidHash, Secret};
 
 /// Any error, as the examples report it.
 pub type BoxError = Box<dyn Error + Send + Sync>;
@@ -72,6 +72,9 @@ pub fn factory_from_env() -> Result<CookieSessionFactory, BoxError> {
             let builder = CookieSessionFactory::builder(Secret::from_text(&text));
             let builder = match python {
                 "pyramid" => builder.pyramid(PyramidHash::default()),
+                "flask" => builder.flask(),
+                "django" => builder.django(DjangoHash::default()),
+                "pyramid-legacy" => builder.pyramid_legacy(),
                 _ => {
                     return Err(
                         "SESSION_FORMAT must be native, pyramid, flask, django or pyramid-legacy"

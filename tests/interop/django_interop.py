@@ -22,11 +22,7 @@ from `time.time()` in `django.core.signing` and in the session middleware; a fro
 replaces it so that every case is reproducible to the second.
 """
 
-import argparse
 import json
-import os
-import random
-import subprocess
 import sys
 import zlib
 
@@ -50,65 +46,17 @@ from django.http import HttpResponse  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
 
 import session_gen as gen  # noqa: E402
+from common import FrozenClock, same, secret_env, secret_options, start  # noqa: E402
 
 SESSION_SALT = "django.contrib.sessions.backends.signed_cookies"
 DEFAULT_AGE = 1_209_600
 BASE_TIME = 1_772_323_200
-ENV_SECRET_VAR = "COOKIE_SESSION_INTEROP_SECRET"
 
 
-class FrozenClock:
-    """Stands in for the `time` module inside `django.core.signing` and the middleware."""
-
-    def __init__(self):
-        self.now = float(BASE_TIME)
-
-    def time(self):
-        return self.now
-
-
-CLOCK = FrozenClock()
+# Django reads the time from `time.time()` in `django.core.signing` and in the middleware.
+CLOCK = FrozenClock(BASE_TIME)
 signing.time = CLOCK
 session_middleware.time = CLOCK
-
-
-class Results:
-    def __init__(self):
-        self.passed = 0
-        self.failures = []
-        self.notes = {}
-
-    def check(self, ok, case, what, detail=""):
-        if ok:
-            self.passed += 1
-        else:
-            self.failures.append(f"{case}: {what}{' -- ' + detail if detail else ''}")
-        return ok
-
-    def note(self, what):
-        self.notes[what] = self.notes.get(what, 0) + 1
-
-
-def canon(obj):
-    """A comparable form that keeps what `==` hides: int vs float, the sign of zero, bool vs
-    int, and key order."""
-    if isinstance(obj, bool) or obj is None:
-        return ("lit", obj)
-    if isinstance(obj, int):
-        return ("int", obj)
-    if isinstance(obj, float):
-        return ("float", obj.hex())
-    if isinstance(obj, str):
-        return ("str", obj)
-    if isinstance(obj, list):
-        return ("list", [canon(x) for x in obj])
-    if isinstance(obj, dict):
-        return ("dict", [(k, canon(v)) for k, v in obj.items()])
-    raise TypeError(type(obj))
-
-
-def same(a, b):
-    return canon(a) == canon(b)
 
 
 class KeyConfig:
@@ -142,20 +90,12 @@ class KeyConfig:
             salt=self.django_salt() if salt is None else salt, algorithm=self.hashalg
         )
 
-    @staticmethod
-    def secret_args(secret, via_env=False):
-        if isinstance(secret, bytes):
-            return ["--secret-hex", secret.hex()]
-        if via_env:
-            return ["--secret-env", ENV_SECRET_VAR]
-        return ["--secret", secret]
-
     def cli_args(self, salt=None, secrets=None):
         """`--format django` with the ring (primary first), hash, salt and timeout."""
         args = ["--format", "django", "--hash", self.hashalg]
         ring = [self.secret, *self.fallbacks] if secrets is None else secrets
         for i, secret in enumerate(ring):
-            args += self.secret_args(secret, self.via_env and i == 0 and secrets is None)
+            args += secret_options(secret, self.via_env and i == 0 and secrets is None)
         salt = self.salt if salt is None else salt
         if salt is not None:
             args += ["--salt", salt]
@@ -164,10 +104,7 @@ class KeyConfig:
         return args
 
     def env(self):
-        env = dict(os.environ)
-        if self.via_env:
-            env[ENV_SECRET_VAR] = self.secret
-        return env
+        return secret_env(self.secret, self.via_env)
 
 
 def key_configs(rng):
@@ -242,31 +179,12 @@ class DjangoApp:
         return self.last_read
 
 
-class Cli:
-    def __init__(self, path):
-        self.path = path
+def decode(cli, keys, cookie, now, salt=None, secrets=None):
+    return cli.decode(keys.cli_args(salt, secrets), cookie, now, keys.env())
 
-    def run(self, args, env):
-        return subprocess.run(
-            [self.path, *args], capture_output=True, env=env, text=True, encoding="utf-8"
-        )
 
-    def decode(self, keys, cookie, now, salt=None, secrets=None):
-        """(exit code, parsed JSON or None, stderr)."""
-        args = ["decode", *keys.cli_args(salt, secrets), "--now", repr(now), "--", cookie]
-        proc = self.run(args, keys.env())
-        try:
-            out = json.loads(proc.stdout)
-        except ValueError:
-            out = None
-        return proc.returncode, out, proc.stderr.strip()
-
-    def encode(self, keys, state, now, secrets=None):
-        """(exit code, cookie value, stderr)."""
-        args = ["encode", *keys.cli_args(None, secrets), "--state", json.dumps(state),
-                "--now", repr(now)]
-        proc = self.run(args, keys.env())
-        return proc.returncode, proc.stdout.strip(), proc.stderr.strip()
+def encode(cli, keys, state, now, secrets=None):
+    return cli.encode(keys.cli_args(None, secrets), state, now, env=keys.env())
 
 
 def django_loads(keys, cookie, now, salt=None):
@@ -297,10 +215,9 @@ def tamper(cookie):
 
 
 def check_decoded(results, case, got, state, signed_at, key_index=0):
-    code, out, err = got
-    if not results.check(code == 0 and out is not None and out.get("valid") is True, case,
-                         "CLI decodes Django's cookie", f"exit {code}: {out or err}"):
+    if not results.decoded(case, "CLI decodes Django's cookie", got):
         return
+    out = got[1]
     results.check(same(out["state"], state), case, "same state",
                   f"django {state!r} / cli {out['state']!r}")
     results.check(out["created"] == float(signed_at) and out["accessed"] == float(signed_at),
@@ -333,7 +250,7 @@ def django_to_cli(results, cli, rng, keys, app, case):
         cookie = django_dumps(keys, state, now)
     signed_at = int(now)
     later = signed_at + rng.uniform(0, keys.max_age)
-    check_decoded(results, f"{case} [{how}]", cli.decode(keys, cookie, later), state, signed_at)
+    check_decoded(results, f"{case} [{how}]", decode(cli, keys, cookie, later), state, signed_at)
     return cookie, signed_at, state
 
 
@@ -341,7 +258,7 @@ def cli_to_django(results, cli, rng, keys, app, case):
     """The CLI encodes, Django loads."""
     state = random_state(rng)
     now = BASE_TIME + rng.uniform(0, 10**7)
-    code, cookie, err = cli.encode(keys, state, now)
+    code, cookie, err = encode(cli, keys, state, now)
     if not results.check(code == 0 and cookie, case, "CLI encodes", f"exit {code}: {err}"):
         return None
     if keys.label == "short":
@@ -390,30 +307,30 @@ def negative_checks(results, cli, keys, app, from_django, from_cli, case):
     django_cookie, django_signed, django_state = from_django
     cli_cookie, cli_signed, cli_state = from_cli
 
-    code, out, err = cli.decode(keys, tamper(django_cookie), django_signed)
+    code, out, err = decode(cli, keys, tamper(django_cookie), django_signed)
     results.check(code == 1 and out and out.get("reason") in ("bad_signature", "malformed"),
                   case, "CLI rejects a tampered Django cookie", f"exit {code}: {out or err}")
     results.check(django_loads(keys, tamper(cli_cookie), cli_signed)[0] == "invalid", case,
                   "Django rejects a tampered CLI cookie")
 
     other = keys.django_salt() + ".other"
-    code, out, err = cli.decode(keys, django_cookie, django_signed, salt=other)
+    code, out, err = decode(cli, keys, django_cookie, django_signed, salt=other)
     results.check(code == 1 and out and out.get("reason") == "bad_signature", case,
                   "CLI rejects Django's cookie under another salt", f"exit {code}: {out or err}")
     results.check(django_loads(keys, cli_cookie, cli_signed, salt=other)[0] == "invalid", case,
                   "Django rejects the CLI's cookie under another salt")
 
     stranger = ["a stranger's secret key, not in the ring"]
-    code, out, err = cli.decode(keys, django_cookie, django_signed, secrets=stranger)
+    code, out, err = decode(cli, keys, django_cookie, django_signed, secrets=stranger)
     results.check(code == 1 and out and out.get("reason") == "bad_signature", case,
                   "CLI rejects Django's cookie under another secret", f"exit {code}: {out or err}")
 
     # Django's rule on both sides: expired when `time.time() - stamp > max_age`.
     edge = django_signed + keys.max_age
-    code, out, err = cli.decode(keys, django_cookie, float(edge))
+    code, out, err = decode(cli, keys, django_cookie, float(edge))
     results.check(code == 0 and same(out["state"], django_state), case,
                   "CLI: valid at exactly max_age", f"exit {code}: {out or err}")
-    code, out, err = cli.decode(keys, django_cookie, edge + 0.5)
+    code, out, err = decode(cli, keys, django_cookie, edge + 0.5)
     results.check(code == 1 and out and out.get("reason") == "expired", case,
                   "CLI: expired just past max_age", f"exit {code}: {out or err}")
     results.check(django_loads(keys, cli_cookie, float(cli_signed + keys.max_age))[0] == "valid",
@@ -422,7 +339,7 @@ def negative_checks(results, cli, keys, app, from_django, from_cli, case):
                   case, "Django: the CLI's cookie expired just past max_age")
 
     # A stamp from the future: neither refuses it.
-    code, out, err = cli.decode(keys, django_cookie, float(django_signed - 10**6))
+    code, out, err = decode(cli, keys, django_cookie, float(django_signed - 10**6))
     results.check(code == 0, case, "CLI accepts a stamp from the future", f"exit {code}: {out}")
     results.check(django_loads(keys, cli_cookie, float(cli_signed - 10**6))[0] == "valid", case,
                   "Django accepts the CLI's stamp from the future")
@@ -445,17 +362,17 @@ def rotation_checks(results, cli, rng, keys, case):
     old_only = KeyConfig(keys.label, old_ring[0], hashalg=keys.hashalg, salt=keys.salt,
                          max_age=keys.max_age)
     cookie = django_dumps(old_only, state, now)
-    got = cli.decode(newer, cookie, float(int(now)))
+    got = decode(cli, newer, cookie, float(int(now)))
     check_decoded(results, case + " [fallback]", got, state, int(now),
                   key_index=len(newer.fallbacks))
     # The CLI signed with the old key; Django with SECRET_KEY_FALLBACKS reads it.
-    code, cookie, err = cli.encode(old_only, state, now, secrets=old_ring)
+    code, cookie, err = encode(cli, old_only, state, now, secrets=old_ring)
     if results.check(code == 0, case, "CLI encodes with the old key", err):
         verdict, loaded = django_loads(newer, cookie, float(int(now)))
         results.check(verdict == "valid" and same(loaded, state), case,
                       "Django reads the CLI's cookie through SECRET_KEY_FALLBACKS", verdict)
     # And the CLI's primary signs: Django with only the new key reads it.
-    code, cookie, err = cli.encode(newer, state, now)
+    code, cookie, err = encode(cli, newer, state, now)
     if results.check(code == 0, case, "CLI encodes with the ring", err):
         primary_only = KeyConfig(keys.label, newer.secret, hashalg=keys.hashalg, salt=keys.salt,
                                  max_age=keys.max_age)
@@ -463,52 +380,27 @@ def rotation_checks(results, cli, rng, keys, case):
         results.check(verdict == "valid", case, "the first secret of the ring signs", verdict)
 
 
-def guarded(results, case, check, *args):
-    """Runs one group of checks; a crash is one failure, not the end of the run."""
-    try:
-        return check(*args)
-    except Exception as error:  # noqa: BLE001 -- every crash is reported as a failure
-        results.check(False, case, f"{check.__name__} crashed", repr(error))
-        return None
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("cli", help="path to the cookie-session binary")
-    parser.add_argument("--seed", type=int, default=int(os.environ.get("INTEROP_SEED", "2024")))
-    parser.add_argument("--sessions", type=int, default=12,
-                        help="generated sessions per key configuration and direction")
-    args = parser.parse_args()
-
-    rng = random.Random(args.seed)
-    cli = Cli(args.cli)
+    args, rng, cli, results = start(__doc__, f"django {django.get_version()}",
+                                    default_seed=2024, default_sessions=12)
     app = DjangoApp()
-    results = Results()
-    print(f"interop: django {django.get_version()}, seed {args.seed}, cli {args.cli}")
 
     for keys in key_configs(rng):
         from_django = from_cli = None
         for i in range(args.sessions):
             case = f"{keys.label}#{i}"
-            from_django = guarded(results, case, django_to_cli,
-                                  results, cli, rng, keys, app, case) or from_django
-            from_cli = guarded(results, case, cli_to_django,
-                               results, cli, rng, keys, app, case) or from_cli
+            from_django = results.guarded(case, django_to_cli,
+                                          results, cli, rng, keys, app, case) or from_django
+            from_cli = results.guarded(case, cli_to_django,
+                                       results, cli, rng, keys, app, case) or from_cli
         if from_django is None or from_cli is None:
             results.check(False, keys.label, "no cookie for the negative checks")
             continue
-        guarded(results, keys.label, negative_checks,
-                results, cli, keys, app, from_django, from_cli, keys.label)
-        guarded(results, keys.label, rotation_checks, results, cli, rng, keys, keys.label)
+        results.guarded(keys.label, negative_checks,
+                        results, cli, keys, app, from_django, from_cli, keys.label)
+        results.guarded(keys.label, rotation_checks, results, cli, rng, keys, keys.label)
 
-    for failure in results.failures[:50]:
-        print("FAIL", failure)
-    if len(results.failures) > 50:
-        print(f"... and {len(results.failures) - 50} more failures")
-    for note, count in sorted(results.notes.items()):
-        print(f"note: {note}: {count}")
-    print(f"interop: {results.passed} passed, {len(results.failures)} failed")
-    return 1 if results.failures else 0
+    return results.summary()
 
 
 if __name__ == "__main__":

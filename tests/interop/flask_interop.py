@@ -21,12 +21,9 @@ itsdangerous reads the time from `time.time()` in `itsdangerous.timed`; a frozen
 it so every case is reproducible to the second.
 """
 
-import argparse
 import datetime
 import hashlib
 import json
-import random
-import subprocess
 import sys
 import uuid
 import zlib
@@ -37,54 +34,26 @@ from flask.sessions import SecureCookieSessionInterface
 from markupsafe import Markup
 
 import session_gen as gen
+import common
+from common import FrozenClock, framework_version, session_cookie, start
 
 BASE_TIME = 1_769_904_000
 MAX_AGE = 2_678_400
 
-
-class FrozenClock:
-    """Stands in for the `time` module inside `itsdangerous.timed`."""
-
-    def __init__(self):
-        self.now = float(BASE_TIME)
-
-    def time(self):
-        return self.now
-
-
-CLOCK = FrozenClock()
+# itsdangerous reads the time from `time.time()` in `itsdangerous.timed`.
+CLOCK = FrozenClock(BASE_TIME)
 itsdangerous.timed.time = CLOCK
 
-
-class Results:
-    def __init__(self):
-        self.passed = 0
-        self.failures = []
-        # CLI cookies, and how many of them Flask would have compressed otherwise.
-        self.encoded = 0
-        self.compression_differs = 0
-
-    def check(self, ok, case, what, detail=""):
-        if ok:
-            self.passed += 1
-        else:
-            self.failures.append(f"{case}: {what}{' -- ' + detail if detail else ''}")
-        return ok
+# Notes counted over the run (printed before the closing line).
+CLI_COOKIES = "CLI cookies encoded"
+COMPRESSION_DIFFERS = "CLI cookies compressed otherwise than Flask would (near break-even)"
 
 
 def canon(obj):
     """A comparable form that keeps what `==` hides (int vs float, the sign of zero, bool vs
     int, tuple vs list) and ignores dict order (Flask sorts the keys it writes)."""
-    if isinstance(obj, bool) or obj is None:
-        return ("lit", obj)
-    if isinstance(obj, int):
-        return ("int", obj)
-    if isinstance(obj, float):
-        return ("float", obj.hex())
     if isinstance(obj, Markup):
         return ("markup", str(obj))
-    if isinstance(obj, str):
-        return ("str", obj)
     if isinstance(obj, bytes):
         return ("bytes", obj)
     if isinstance(obj, tuple):
@@ -97,7 +66,8 @@ def canon(obj):
         return ("uuid", obj.hex)
     if isinstance(obj, datetime.datetime):
         return ("datetime", obj.timestamp())
-    raise TypeError(type(obj))
+    # The JSON scalars.
+    return common.canon(obj)
 
 
 def same(a, b):
@@ -213,11 +183,7 @@ class FlaskApp:
         CLOCK.now = float(now)
         self.pending_state = state
         response = self._client(None).get("/write")
-        for header in response.headers.getlist("Set-Cookie"):
-            name, _, rest = header.partition("=")
-            if name == "session":
-                return rest.split(";", 1)[0]
-        raise AssertionError(f"no session Set-Cookie in {response.headers!r}")
+        return session_cookie(response.headers.getlist("Set-Cookie"))
 
     def read(self, cookie, now):
         CLOCK.now = float(now)
@@ -238,29 +204,13 @@ class FlaskApp:
             return json.loads(serializer.dumps(state))
 
 
-class Cli:
-    def __init__(self, path):
-        self.path = path
+def decode(cli, keys, cookie, now, secrets=None):
+    return cli.decode(keys.cli_args(secrets), cookie, now)
 
-    def run(self, args):
-        return subprocess.run([self.path, *args], capture_output=True, text=True, encoding="utf-8")
 
-    def decode(self, keys, cookie, now, secrets=None):
-        """(exit code, parsed JSON or None, stderr)."""
-        args = ["decode", *keys.cli_args(secrets), "--now", str(now), "--", cookie]
-        proc = self.run(args)
-        try:
-            out = json.loads(proc.stdout)
-        except ValueError:
-            out = None
-        return proc.returncode, out, proc.stderr.strip()
-
-    def encode(self, keys, tagged_state, now, secrets=None):
-        """(exit code, cookie value, stderr)."""
-        args = ["encode", *keys.cli_args(secrets), "--now", str(now), "--created", str(now),
-                "--state", json.dumps(tagged_state)]
-        proc = self.run(args)
-        return proc.returncode, proc.stdout.strip(), proc.stderr.strip()
+def encode(cli, keys, tagged_state, now):
+    """The signing time is both `created` and `accessed`."""
+    return cli.encode(keys.cli_args(), tagged_state, now, created=now)
 
 
 # ----- checks ----------------------------------------------------------------------------------
@@ -278,10 +228,10 @@ def flask_to_cli(results, cli, rng, keys, app, case):
     signed_at = BASE_TIME + rng.randint(0, 10**6)
     cookie = app.write(state, signed_at)
     now = signed_at + rng.randint(0, MAX_AGE)
-    code, out, err = cli.decode(keys, cookie, now)
-    if not results.check(code == 0 and out and out.get("valid") is True, case,
-                         "CLI accepts Flask's cookie", f"exit {code}: {out} {err}"):
+    got = decode(cli, keys, cookie, now)
+    if not results.decoded(case, "CLI accepts Flask's cookie", got):
         return None
+    out = got[1]
     results.check(same(out["state"], app.tagged(state)), case, "same tagged state",
                   f"{out['state']!r} vs {app.tagged(state)!r}")
     results.check(out["created"] == signed_at and out["accessed"] == signed_at, case,
@@ -294,18 +244,19 @@ def cli_to_flask(results, cli, rng, keys, app, case):
     state = flask_state(rng)
     tagged = app.tagged(state)
     signed_at = BASE_TIME + rng.randint(0, 10**6)
-    code, cookie, err = cli.encode(keys, tagged, signed_at)
+    code, cookie, err = encode(cli, keys, tagged, signed_at)
     if not results.check(code == 0 and cookie, case, "CLI encodes", f"exit {code}: {err}"):
         return None
     expected = app.serializer_dumps(state, signed_at)
-    results.encoded += 1
+    results.note(CLI_COOKIES)
+    results.note(COMPRESSION_DIFFERS, 0)
     if expected.startswith(".") == cookie.startswith("."):
         if not cookie.startswith("."):
             results.check(cookie == expected, case, "byte-identical to Flask's serializer",
                           f"{cookie} vs {expected}")
     else:
         # Another deflate may decide differently within a few bytes of zlib's break-even.
-        results.compression_differs += 1
+        results.note(COMPRESSION_DIFFERS)
         # Python's rule is `len(zlib.compress(json)) < len(json) - 1`: within a few bytes of it
         # both forms are acceptable (DESIGN.md), anything further off is a wrong decision.
         with app.app.app_context():
@@ -326,7 +277,7 @@ def negative_checks(results, cli, keys, app, from_flask, from_cli, case):
     flask_cookie, flask_signed, flask_state_ = from_flask
     cli_cookie, cli_signed, cli_state = from_cli
     # Tampered.
-    code, out, _ = cli.decode(keys, tamper(flask_cookie), flask_signed)
+    code, out, _ = decode(cli, keys, tamper(flask_cookie), flask_signed)
     results.check(code == 1 and out and out.get("reason") in ("bad_signature", "malformed",
                                                               "bad_payload"),
                   case, "CLI refuses a tampered Flask cookie", repr(out))
@@ -335,7 +286,7 @@ def negative_checks(results, cli, keys, app, from_flask, from_cli, case):
                   "Flask refuses a tampered CLI cookie", repr(seen))
     # Another key.
     other = "another secret key, not the app's"
-    code, out, _ = cli.decode(keys, flask_cookie, flask_signed, secrets=[other])
+    code, out, _ = decode(cli, keys, flask_cookie, flask_signed, secrets=[other])
     results.check(code == 1 and out and out.get("reason") == "bad_signature", case,
                   "CLI refuses Flask's cookie under another key", repr(out))
     seen = FlaskApp(keys, secret=other, fallbacks=[]).read(cli_cookie, cli_signed)
@@ -343,13 +294,13 @@ def negative_checks(results, cli, keys, app, from_flask, from_cli, case):
                   "Flask refuses the CLI's cookie under another key", repr(seen))
     # Another salt.
     salted = Keys(keys.label, keys.secret, keys.fallbacks, "x" + (keys.salt or ""), keys.hashalg)
-    code, out, _ = cli.decode(salted, flask_cookie, flask_signed)
+    code, out, _ = decode(cli, salted, flask_cookie, flask_signed)
     results.check(code == 1 and out and out.get("reason") == "bad_signature", case,
                   "CLI refuses Flask's cookie under another salt", repr(out))
     # Expiry: valid exactly max_age after signing, expired one second later, on both sides.
-    code, out, _ = cli.decode(keys, flask_cookie, flask_signed + MAX_AGE)
+    code, out, _ = decode(cli, keys, flask_cookie, flask_signed + MAX_AGE)
     results.check(code == 0, case, "CLI: valid at exactly max_age", repr(out))
-    code, out, _ = cli.decode(keys, flask_cookie, flask_signed + MAX_AGE + 1)
+    code, out, _ = decode(cli, keys, flask_cookie, flask_signed + MAX_AGE + 1)
     results.check(code == 1 and out and out.get("reason") == "expired", case,
                   "CLI: expired one second after max_age", repr(out))
     seen = app.read(cli_cookie, cli_signed + MAX_AGE)
@@ -359,7 +310,7 @@ def negative_checks(results, cli, keys, app, from_flask, from_cli, case):
     results.check(seen is not None and seen["state"] == {}, case,
                   "Flask: CLI cookie expired one second after max_age", repr(seen))
     # Signed one second in the future: refused by both.
-    code, out, _ = cli.decode(keys, flask_cookie, flask_signed - 1)
+    code, out, _ = decode(cli, keys, flask_cookie, flask_signed - 1)
     results.check(code == 1 and out and out.get("valid") is False, case,
                   "CLI refuses a cookie signed one second in the future", repr(out))
     seen = app.read(cli_cookie, cli_signed - 1)
@@ -377,25 +328,17 @@ def rotation_check(results, cli, rng, case):
     state = flask_state(rng)
     signed_at = BASE_TIME + rng.randint(0, 1000)
     old_cookie = before.write(state, signed_at)
-    code, out, err = cli.decode(after, old_cookie, signed_at)
+    code, out, err = decode(cli, after, old_cookie, signed_at)
     results.check(code == 0 and out and out.get("key_index") == 1, case,
                   "CLI verifies a fallback-key cookie and reports the key", f"{out} {err}")
     seen = after_app.read(old_cookie, signed_at)
     results.check(seen is not None and same(seen["state"], state), case,
                   "Flask verifies its fallback-key cookie")
-    code, cookie, err = cli.encode(after, after_app.tagged(state), signed_at)
+    code, cookie, err = encode(cli, after, after_app.tagged(state), signed_at)
     new_only = FlaskApp(Keys("new", new))
     seen = new_only.read(cookie, signed_at)
     results.check(code == 0 and seen is not None and same(seen["state"], state), case,
                   "the CLI signs with SECRET_KEY", f"{err} {seen}")
-
-
-def guarded(results, case, check, *args):
-    try:
-        return check(*args)
-    except Exception as error:  # a crash in one check must not hide the others
-        results.check(False, case, f"{check.__name__} crashed", repr(error))
-        return None
 
 
 def key_configs(rng):
@@ -413,33 +356,21 @@ def key_configs(rng):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("cli")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--sessions", type=int, default=8)
-    args = parser.parse_args()
-    rng = random.Random(args.seed)
-    cli = Cli(args.cli)
-    results = Results()
+    versions = f"flask {framework_version('flask')}, itsdangerous " \
+        f"{framework_version('itsdangerous')}"
+    args, rng, cli, results = start(__doc__, versions, default_seed=1, default_sessions=8)
     for keys in key_configs(rng):
         app = FlaskApp(keys)
         for i in range(args.sessions):
             case = f"{keys.label}#{i}"
-            from_flask = guarded(results, case, flask_to_cli, results, cli, rng, keys, app, case)
-            from_cli = guarded(results, case, cli_to_flask, results, cli, rng, keys, app, case)
+            from_flask = results.guarded(case, flask_to_cli, results, cli, rng, keys, app, case)
+            from_cli = results.guarded(case, cli_to_flask, results, cli, rng, keys, app, case)
             if i == 0 and from_flask and from_cli:
-                guarded(results, case, negative_checks, results, cli, keys, app, from_flask,
-                        from_cli, case)
+                results.guarded(case, negative_checks, results, cli, keys, app, from_flask,
+                                from_cli, case)
     for i in range(3):
-        guarded(results, f"rotation#{i}", rotation_check, results, cli, rng, f"rotation#{i}")
-    import importlib.metadata as metadata
-    print(f"flask {metadata.version('flask')}, itsdangerous {metadata.version('itsdangerous')}: "
-          f"{results.passed} checks passed, {len(results.failures)} failed (seed {args.seed}); "
-          f"compression decided otherwise than Flask on {results.compression_differs} of "
-          f"{results.encoded} CLI cookies")
-    for failure in results.failures[:40]:
-        print("  FAIL", failure)
-    return 1 if results.failures else 0
+        results.guarded(f"rotation#{i}", rotation_check, results, cli, rng, f"rotation#{i}")
+    return results.summary()
 
 
 if __name__ == "__main__":

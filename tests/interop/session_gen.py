@@ -1,4 +1,4 @@
-"""Seeded generators of session states, secrets and salts for the Pyramid interop driver.
+"""Seeded generators of session states, secrets and salts for the interop drivers.
 
 Everything here is deterministic for a given ``random.Random``, so a failing case can be
 replayed with the same seed.

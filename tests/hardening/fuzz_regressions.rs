@@ -13,12 +13,7 @@ use std::path::PathBuf;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-#[path = "../fuzz/src/harness.rs"]
-#[allow(dead_code)]
-mod harness;
-#[path = "../fuzz/src/seeds.rs"]
-#[allow(dead_code)]
-mod seeds;
+use crate::{harness, seeds};
 
 fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -1,7 +1,7 @@
 //! The encrypted native suites (0x03 XAES-256-GCM, written by `Format::Encrypted`; 0x02
-//! XChaCha20-Poly1305, `Format::EncryptedXChaCha`): confidentiality, integrity, binding, time rules, rotation,
-//! migration from the signed suite under one key ring, and no way back to readable cookies
-//! without an explicit opt-in.
+//! XChaCha20-Poly1305, `Format::EncryptedXChaCha`): confidentiality, integrity, binding, time
+//! rules, rotation, migration from the signed suite under one key ring, and no way back to
+//! readable cookies without an explicit opt-in.
 //!
 //! Run with `cargo test --features encryption --test encryption`. Without the feature only the
 //! last test runs: an encrypted cookie is then an unknown suite.

@@ -14,7 +14,7 @@ use serde_json::Value;
 use sha1::Sha1;
 
 fn vectors() -> Value {
-    serde_json::from_str(include_str!("data/pyramid-legacy.json")).unwrap()
+    serde_json::from_str(include_str!("../data/pyramid-legacy.json")).unwrap()
 }
 
 fn time(value: &Value) -> UnixTime {

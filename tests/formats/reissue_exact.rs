@@ -13,7 +13,7 @@ use cookie_session::{
 use serde_json::Value;
 
 fn vectors() -> Value {
-    let text = include_str!("data/pyramid-signed.json").replace(": NaN,", ": null,");
+    let text = include_str!("../data/pyramid-signed.json").replace(": NaN,", ": null,");
     serde_json::from_str(&text).unwrap()
 }
 

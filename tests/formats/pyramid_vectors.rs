@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 fn vectors() -> Value {
     // Python wrote one bare `NaN` (the accessed time Pyramid exposes for a lenient case), which
     // is not JSON.
-    let text = include_str!("data/pyramid-signed.json").replace(": NaN,", ": null,");
+    let text = include_str!("../data/pyramid-signed.json").replace(": NaN,", ": null,");
     serde_json::from_str(&text).unwrap()
 }
 

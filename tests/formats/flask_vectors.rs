@@ -13,7 +13,7 @@ use cookie_session::{
 use serde_json::{Map, Value};
 
 fn vectors() -> Value {
-    serde_json::from_str(include_str!("data/flask-session.json")).unwrap()
+    serde_json::from_str(include_str!("../data/flask-session.json")).unwrap()
 }
 
 fn cases() -> Vec<Value> {

@@ -258,6 +258,15 @@ fn a_binary_file_names_the_first_bad_line() {
     assert!(problem.starts_with("not valid UTF-8"), "{problem}");
 }
 
+/// The name the test harness gives `test` in this module (the binary's crate name is not part of
+/// it).
+fn this_test(test: &str) -> String {
+    let module = module_path!()
+        .split_once("::")
+        .map_or("", |(_, module)| module);
+    format!("{module}::{test}")
+}
+
 /// Environment variables are read in a child process: changing the environment of this
 /// multi-threaded test process would race with the other tests reading it.
 const CHILD_MARKER: &str = "COOKIE_SESSION_KEY_LOADING_CHILD";
@@ -268,7 +277,7 @@ fn rings_from_environment_variables() {
         let output = Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
-                "rings_from_environment_variables",
+                &this_test("rings_from_environment_variables"),
                 "--test-threads=1",
             ])
             .env(CHILD_MARKER, "1")

@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 fn cases() -> Vec<Value> {
     let file: Value =
-        serde_json::from_str(include_str!("data/django-signed-cookies.json")).unwrap();
+        serde_json::from_str(include_str!("../data/django-signed-cookies.json")).unwrap();
     assert_eq!(file["format"], "django-signed-cookies-session");
     file["cases"].as_array().unwrap().clone()
 }

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Instruction counts per operation (valgrind --tool=callgrind) for our load/finish, the
-# cryptographic floor's and the cookie crate's, and the ratios between them.
+# cryptographic floors' and the cookie crate's, and the ratios between them.
 #
-#   scripts/callgrind.sh                      # every operation (about 3 minutes)
+#   scripts/callgrind.sh                      # every operation (about 15 minutes)
 #   scripts/callgrind.sh load-signed-small    # only these operations (plus nothing else)
+#   scripts/callgrind.sh --match 's[0-9]{4}$' # the operations whose name matches (grep -E)
 #   scripts/callgrind.sh --annotate finish-encrypted-small   # where one operation's instructions go
+#
+# Two drivers: `benches/instructions.rs` (ours, the in-crate `Value` floor built with the
+# library's serde_json features, the cookie crate) and `bench-floor/` (operations `indep-…`: the
+# independent floor, serde_json with its default features, in its own crate and Cargo.lock).
 #
 # Each operation runs N1 and N2 times in two processes; (I(N2) - I(N1)) / (N2 - N1) is its cost,
 # setup and process start-up cancel. Instruction counts do not depend on what else the machine is
@@ -33,6 +38,17 @@ for line in sys.stdin:
     if msg.get("reason") == "compiler-artifact" and msg.get("executable") and msg["target"]["name"] == "instructions":
         print(msg["executable"])')
 [ -x "$bin" ] || { echo "could not build the instructions driver" >&2; exit 1; }
+(cd bench-floor && CARGO_TARGET_DIR=../target nice cargo build --quiet --release)
+floor_bin=target/release/floor
+[ -x "$floor_bin" ] || { echo "could not build the independent floor" >&2; exit 1; }
+
+# The driver that runs `op`.
+driver() {
+    case $1 in
+        indep-*) echo "$floor_bin" ;;
+        *) echo "$bin" ;;
+    esac
+}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -40,32 +56,38 @@ trap 'rm -rf "$tmp"' EXIT
 # Total instructions (Ir) of one run of `op` `n` times.
 count() {
     local op=$1 n=$2 out="$tmp/$1.$2.out"
-    valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" "$op" "$n" >/dev/null 2>&1
+    valgrind --tool=callgrind --callgrind-out-file="$out" "$(driver "$op")" "$op" "$n" \
+        >/dev/null 2>&1
     awk '/^(summary|totals):/ { print $2; exit }' "$out"
 }
 
 if [ "${1:-}" = "--annotate" ]; then
     op=${2:?usage: scripts/callgrind.sh --annotate OPERATION}
-    valgrind --tool=callgrind --callgrind-out-file="$tmp/annotate.out" "$bin" "$op" 2000 \
+    valgrind --tool=callgrind --callgrind-out-file="$tmp/annotate.out" "$(driver "$op")" "$op" 2000 \
         >/dev/null 2>&1
     echo "# $op: inclusive instructions per function over 2000 runs (setup included, small)"
     callgrind_annotate --inclusive=yes "$tmp/annotate.out" 2>/dev/null | sed -n '1,60p'
     exit 0
 fi
 
-if [ $# -gt 0 ]; then
+if [ "${1:-}" = "--match" ]; then
+    mapfile -t ops < <({ "$bin" --list; "$floor_bin" --list; } | grep -E "${2:?usage: --match REGEX}")
+elif [ $# -gt 0 ]; then
     ops=("$@")
 else
-    mapfile -t ops < <("$bin" --list)
+    mapfile -t ops < <({ "$bin" --list; "$floor_bin" --list; })
 fi
 
+# Appends to (or updates) the table, so that partial runs add up.
 tsv="$OUT_DIR/callgrind.tsv"
-printf 'operation\tinstructions\n' >"$tsv"
+[ -s "$tsv" ] || printf 'operation\tinstructions\n' >"$tsv"
 for op in "${ops[@]}"; do
     a=$(count "$op" "$N1")
     b=$(count "$op" "$N2")
     per_op=$(( (b - a) / (N2 - N1) ))
-    printf '%s\t%s\n' "$op" "$per_op" >>"$tsv"
+    grep -v -P "^\Q$op\E\t" "$tsv" >"$tmp/tsv" || true
+    printf '%s\t%s\n' "$op" "$per_op" >>"$tmp/tsv"
+    cp "$tmp/tsv" "$tsv"
     printf '%-32s %10s instructions\n' "$op" "$per_op"
 done
 
@@ -83,6 +105,8 @@ for wire in ("signed", "encrypted", "pyramid"):
             if ours not in rows:
                 continue
             print(f"{ours:<34} {ratio(ours, 'floor-' + ours):>10} {ratio('peer-' + ours, ours):>10}")
+            if "indep-" + ours in rows:
+                print(f"{'  vs independent floor':<34} {ratio(ours, 'indep-' + ours):>10}")
 for op in ("load", "finish"):
     for size in ("small", "large"):
         a, b = f"{op}-encrypted-{size}", f"{op}-signed-{size}"
@@ -91,4 +115,4 @@ for op in ("load", "finish"):
 if "lazy-untouched" in rows:
     print(f"{'lazy untouched / lazy read':<34} {ratio('lazy-untouched', 'lazy-read'):>10}")
 PY
-echo "wrote $tsv"
+echo "wrote $tsv (the sweep's tables and chart: python3 scripts/bench-sweep.py)"

@@ -138,9 +138,14 @@ for round in $(seq 1 "$ROUNDS"); do
     run "rocket cookie-session (rocket_hello)" rocket "$examples/rocket_hello"
 done
 
+# The codec's own cost in the same run: a load and a finish of a one-key session (the examples'
+# /visits state is one small counter), best of several interleaved runs.
+codec_ns=$(nice python3 scripts/bench-wall.py load-signed-s0000 finish-one-signed-s0000 |
+    awk -F'\t' '{ sum += $2 } END { print sum }')
+
 echo
-python3 - "$runs" "$tsv" <<'PY'
-import csv, statistics, sys
+CODEC_NS=$codec_ns python3 - "$runs" "$tsv" <<'PY'
+import csv, os, statistics, sys
 runs = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 servers = {}
 for r in runs:
@@ -161,6 +166,16 @@ print(f"{'server (medians)':<40} {'req/s':>8} {'p99 ms':>7} {'vs no session':>14
 for r in rows:
     ratio = f"{r['rps'] / base[r['framework']]:.3f}x" if r["framework"] in base else "-"
     print(f"{r['server']:<40} {r['rps']:>8.0f} {r['p99']:>7.2f} {ratio:>14}")
+# Issue 12's adapter target: what a session adds per request (1/rps with - 1/rps without) is at
+# most 1.25x the codec's own load + finish, measured in the same run.
+codec_us = float(os.environ.get("CODEC_NS") or 0) / 1000
+if codec_us:
+    print(f"\ncodec load + finish (one-key session, same run): {codec_us:.2f} us")
+    for r in rows:
+        if "cookie-session" in r["server"] and r["framework"] in base:
+            added = 1e6 / r["rps"] - 1e6 / base[r["framework"]]
+            print(f"{r['framework']:<8} session adds {added:6.2f} us per request = "
+                  f"{added / codec_us:5.2f}x the codec (target <= 1.25x)")
 ours = [r for r in rows if r["server"].startswith("actix cookie-session")]
 for r in rows:
     if ours and r["server"].startswith("actix actix-session"):

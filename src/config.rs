@@ -380,7 +380,7 @@ impl CookieSessionBuilder {
     }
 
     /// Shorthand for `.format(Format::Encrypted)`: the native envelope encrypted with
-    /// XChaCha20-Poly1305, so clients cannot read their session. Signed cookies made under the
+    /// XAES-256-GCM, so clients cannot read their session. Signed cookies made under the
     /// same key ring are still read, and re-issued encrypted. Needs the `encryption` feature.
     ///
     /// ```
@@ -418,7 +418,7 @@ impl CookieSessionBuilder {
     ///
     /// let signed = CookieSessionFactory::new(secret.clone())?;
     /// let refused = signed.verify(cookie.value(), now).unwrap_err();
-    /// assert_eq!(refused, DecodeError::SuiteNotAccepted(0x02));
+    /// assert_eq!(refused, DecodeError::SuiteNotAccepted(0x03));
     /// let rolling_back = CookieSessionFactory::builder(secret)
     ///     .accept_encrypted_cookies(true)
     ///     .build()?;

@@ -49,6 +49,7 @@
 //! - [`LazySession::with`] holds the session lock while its closure runs: do not use the session
 //!   from inside the closure, and do not hold anything across an `.await` there.
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -248,7 +249,16 @@ impl LazySession {
         if let State::Pending(headers) = &*state {
             let now = self.factory.now();
             let name = self.factory.cookie_name();
-            let headers: Vec<_> = headers.iter().map(|h| String::from_utf8_lossy(h)).collect();
+            // `from_utf8` checks ASCII a word at a time; `from_utf8_lossy` goes byte by byte
+            // even over valid text (most of what an untouched header cost), so it only runs on
+            // the rare header that is not UTF-8.
+            let headers: Vec<_> = headers
+                .iter()
+                .map(|h| {
+                    std::str::from_utf8(h)
+                        .map_or_else(|_| String::from_utf8_lossy(h), Cow::Borrowed)
+                })
+                .collect();
             let candidates = headers
                 .iter()
                 .flat_map(|header| cookie_values(header, name));

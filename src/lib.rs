@@ -95,7 +95,7 @@
 //! ## Encrypted cookies
 //!
 //! A signed cookie can be read by its holder (it is base64 of JSON). With the `encryption`
-//! feature, `Format::Encrypted` seals the state with XChaCha20-Poly1305 instead; the same ring
+//! feature, `Format::Encrypted` seals the state with XAES-256-GCM instead; the same ring
 //! reads both kinds, so a deployment switches without logging anybody out:
 //!
 //! ```
@@ -173,9 +173,9 @@
 //!
 //! ## Features
 //!
-//! | feature      | what it adds                                              |
-//! |--------------|-----------------------------------------------------------|
-//! | `encryption` | the encrypted native suite (XChaCha20-Poly1305)           |
+//! | feature      | what it adds                                                  |
+//! |--------------|---------------------------------------------------------------|
+//! | `encryption` | the encrypted native suites (XAES-256-GCM, XChaCha20-Poly1305) |
 //! | `axum`       | `cookie_session::axum`: a tower layer and an extractor    |
 //! | `actix-web`  | `cookie_session::actix`: a middleware and an extractor    |
 //! | `rocket`     | `cookie_session::rocket`: a fairing and a request guard   |

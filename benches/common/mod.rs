@@ -6,6 +6,8 @@
 #![allow(dead_code)]
 
 pub mod ops;
+#[path = "payload.rs"]
+pub mod payload;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -13,7 +15,8 @@ use cookie_session::{
     CookieSessionFactory, DjangoHash, Format, ManualClock, PyramidHash, Secret, Session, UnixTime,
 };
 use hmac::{Hmac, KeyInit, Mac};
-use serde_json::{Map, Value, json};
+use payload::Spelling;
+use serde_json::{Map, Value};
 use sha1::Sha1;
 use sha2::{Sha256, Sha512};
 
@@ -34,68 +37,59 @@ pub const DJANGO_SECRET: &str = "django-insecure-benchmark-0123456789abcdefghijk
 /// The Flask `SECRET_KEY` (text, as Flask applications configure it).
 pub const FLASK_SECRET: &str = "a Flask SECRET_KEY of forty-four characters!";
 
-/// A typical logged-in session, about 150 bytes of JSON: a user id, a name, two roles and a
-/// CSRF token (40 lowercase hex characters, as `Session::new_csrf_token` makes them).
+/// A typical logged-in session, 139 bytes of JSON: a user id, a name, two roles and a CSRF
+/// token (40 lowercase hex characters, as `Session::new_csrf_token` makes them).
 pub fn small_state() -> Map<String, Value> {
-    let state = json!({
-        "user_id": 4_815_162,
-        "name": "Jonathan Quincy Public",
-        "roles": ["administrator", "editor"],
-        "_csrft_": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b",
-    });
-    into_map(state)
+    parse(&payload::small(Spelling::Compact))
 }
 
 /// A large session, about 2 KB of JSON: the small one plus a list of recently viewed items and
 /// some preferences, the kind of state that grows in a cookie session.
 pub fn large_state() -> Map<String, Value> {
-    let mut state = small_state();
-    let recent: Vec<Value> = (0..16)
-        .map(|i| {
-            json!({
-                "path": format!("/catalogue/items/{}", 100_000 + i * 7_919),
-                "title": format!("Item number {i} with a descriptive title"),
-                "seen": 1_699_990_000.25 + f64::from(i) * 61.5,
-            })
-        })
-        .collect();
-    state.insert("recent".into(), Value::Array(recent));
-    state.insert(
-        "prefs".into(),
-        json!({"theme": "dark", "lang": "en-GB", "tz": "Europe/London", "page_size": 50,
-               "beta": true, "density": 0.75}),
-    );
-    state
+    parse(&payload::large(Spelling::Compact))
 }
 
-fn into_map(value: Value) -> Map<String, Value> {
-    match value {
-        Value::Object(map) => map,
-        _ => unreachable!("the payloads are JSON objects"),
-    }
+fn parse(text: &str) -> Map<String, Value> {
+    serde_json::from_str(text).expect("the payloads are JSON objects")
 }
 
-/// The two payload sizes.
+/// The payload sizes: the two fixtures, and the sweep's exact sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Size {
     Small,
     Large,
+    /// Exactly this many bytes of compact JSON (see `payload::sweep`).
+    Sweep(usize),
 }
 
 impl Size {
     pub const ALL: [Size; 2] = [Size::Small, Size::Large];
 
-    pub fn name(self) -> &'static str {
+    pub fn name(self) -> String {
         match self {
-            Self::Small => "small",
-            Self::Large => "large",
+            Self::Small => "small".into(),
+            Self::Large => "large".into(),
+            Self::Sweep(size) => payload::sweep_name(size),
         }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "small" => Some(Self::Small),
+            "large" => Some(Self::Large),
+            _ => payload::parse_sweep_name(name).map(Self::Sweep),
+        }
+    }
+
+    pub fn sweep() -> impl Iterator<Item = Size> {
+        payload::SWEEP.into_iter().map(Self::Sweep)
     }
 
     pub fn state(self) -> Map<String, Value> {
         match self {
             Self::Small => small_state(),
             Self::Large => large_state(),
+            Self::Sweep(size) => parse(&payload::sweep_compact(size)),
         }
     }
 }
@@ -104,8 +98,12 @@ impl Size {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wire {
     Signed,
+    /// `Format::Encrypted`: XAES-256-GCM.
     #[cfg(feature = "encryption")]
     Encrypted,
+    /// `Format::EncryptedXChaCha`: XChaCha20-Poly1305.
+    #[cfg(feature = "encryption")]
+    XChaCha,
     Pyramid,
     Django,
     Flask,
@@ -116,6 +114,8 @@ impl Wire {
         Wire::Signed,
         #[cfg(feature = "encryption")]
         Wire::Encrypted,
+        #[cfg(feature = "encryption")]
+        Wire::XChaCha,
         Wire::Pyramid,
         Wire::Django,
         Wire::Flask,
@@ -124,7 +124,8 @@ impl Wire {
     /// Whether the `cookie` crate's jar is this format's peer (the native formats only; the
     /// Python formats' peers are the Python frameworks themselves).
     pub fn has_cookie_jar_peer(self) -> bool {
-        !matches!(self, Self::Pyramid | Self::Django)
+        // XChaCha20-Poly1305's peer would be the same AES-GCM jar as XAES-256-GCM's.
+        !matches!(self, Self::Pyramid | Self::Django) && self.name() != "xchacha"
     }
 
     pub fn name(self) -> &'static str {
@@ -132,6 +133,8 @@ impl Wire {
             Self::Signed => "signed",
             #[cfg(feature = "encryption")]
             Self::Encrypted => "encrypted",
+            #[cfg(feature = "encryption")]
+            Self::XChaCha => "xchacha",
             Self::Pyramid => "pyramid",
             Self::Django => "django",
             Self::Flask => "flask",
@@ -148,19 +151,30 @@ impl Wire {
     /// the clock, which stands at [`NOW_SECS`] for the code paths that read it (`LazySession`).
     pub fn factory(self) -> CookieSessionFactory {
         let clock = ManualClock::new(now());
+        // 3 KB of state is over a browser's 4 KB cookie once encoded; the sweep goes there anyway
+        // (issue 12), so the benchmark factories allow more.
         let built = match self {
             Self::Signed => CookieSessionFactory::builder(Secret::from_bytes(MASTER.to_vec()))
                 .format(Format::Signed)
                 .clock(clock)
+                .size_limit(BENCH_SIZE_LIMIT)
                 .build(),
             #[cfg(feature = "encryption")]
             Self::Encrypted => CookieSessionFactory::builder(Secret::from_bytes(MASTER.to_vec()))
                 .format(Format::Encrypted)
                 .clock(clock)
+                .size_limit(BENCH_SIZE_LIMIT)
+                .build(),
+            #[cfg(feature = "encryption")]
+            Self::XChaCha => CookieSessionFactory::builder(Secret::from_bytes(MASTER.to_vec()))
+                .format(Format::EncryptedXChaCha)
+                .clock(clock)
+                .size_limit(BENCH_SIZE_LIMIT)
                 .build(),
             Self::Pyramid => CookieSessionFactory::builder(Secret::from_text(PYRAMID_SECRET))
                 .format(Format::Pyramid(PyramidHash::Sha512))
                 .clock(clock)
+                .size_limit(BENCH_SIZE_LIMIT)
                 .build(),
             Self::Django => CookieSessionFactory::builder(Secret::from_text(DJANGO_SECRET))
                 .django(DjangoHash::Sha256)
@@ -175,6 +189,9 @@ impl Wire {
     }
 }
 
+/// Room for the sweep's 3 KB state in every format.
+const BENCH_SIZE_LIMIT: usize = 8192;
+
 /// One format and one payload, with everything each operation needs prepared outside the
 /// measured loop.
 pub struct Case {
@@ -184,8 +201,11 @@ pub struct Case {
     pub state: Map<String, Value>,
     /// A cookie value this factory issued for `state`.
     pub cookie: String,
-    /// A loaded session holding `state`, changed, so that `finish` must write it.
+    /// A loaded session holding `state`, marked changed, so that `finish` must write it (every
+    /// value untouched).
     pub changed: Session,
+    /// A loaded session holding `state` with one key set by the handler (`user_id`).
+    pub one_changed: Session,
     pub floor: Floor,
     /// The floor's own cookie for `state` (for Pyramid: the same as `cookie`).
     pub floor_cookie: String,
@@ -206,6 +226,8 @@ impl Case {
         let mut changed = factory.load(Some(&cookie), now());
         assert!(!changed.is_new(), "{wire:?} {size:?}: the cookie must load");
         changed.mark_changed();
+        let mut one_changed = factory.load(Some(&cookie), now());
+        one_changed.insert(ONE_KEY, 1_234_567u64).expect("a number");
         let floor = Floor::new(wire);
         let floor_cookie = match wire {
             Wire::Pyramid => cookie.clone(),
@@ -218,6 +240,7 @@ impl Case {
             state,
             cookie,
             changed,
+            one_changed,
             floor,
             floor_cookie,
         };
@@ -238,6 +261,20 @@ impl Case {
     pub fn finish(&self) -> String {
         self.factory
             .finish(&self.changed, now())
+            .expect("fits")
+            .expect("changed")
+            .into_string()
+    }
+
+    /// Ours: a load, then the handler reads one key (`user_id`, absent from the empty state).
+    pub fn load_get(&self) -> Option<u64> {
+        self.load().get::<u64>(ONE_KEY).expect("a number")
+    }
+
+    /// Ours: the `Set-Cookie` value of a loaded session where the handler set one key.
+    pub fn finish_one(&self) -> String {
+        self.factory
+            .finish(&self.one_changed, now())
             .expect("fits")
             .expect("changed")
             .into_string()
@@ -281,6 +318,9 @@ impl Case {
     }
 }
 
+/// The key `load_get` reads and `one_changed` sets.
+pub const ONE_KEY: &str = "user_id";
+
 /// The cryptographic floor: only base64url + one pre-keyed MAC (or the AEAD) + `serde_json`,
 /// written directly against the crypto crates, with no format, no header, no time rules.
 ///
@@ -288,7 +328,8 @@ impl Case {
 /// * Pyramid: `b64url(HMAC-SHA512(salt ‖ secret, payload) ‖ payload)`, which *is* Pyramid's
 ///   format, so the floor reads the same cookie ours reads; its writer is `serde_json`'s compact
 ///   one rather than Python's `json.dumps` spelling;
-/// * encrypted: `b64url(nonce(24) ‖ XChaCha20-Poly1305(json) ‖ tag(16))`, no associated data;
+/// * encrypted: `b64url(nonce(24) ‖ AEAD(json) ‖ tag(16))`, no associated data, with the
+///   wire's cipher (XAES-256-GCM or XChaCha20-Poly1305);
 /// * Django: `b64url(json) ':' base62(now) ':' b64url(HMAC-SHA256(key, b64url(json) ':' stamp))`,
 ///   the key derived once as Django does (`SHA-256(salt ‖ "signer" ‖ secret)`): Django's format
 ///   without its compression, written with `serde_json`'s compact spelling.
@@ -300,8 +341,11 @@ pub enum Floor {
     Pyramid(Hmac<Sha512>),
     Django(Hmac<Sha256>),
     Flask(Hmac<Sha1>),
+    // Boxed: the AES key schedule makes this variant several times the others' size.
     #[cfg(feature = "encryption")]
-    Encrypted(chacha20poly1305::XChaCha20Poly1305),
+    Encrypted(Box<xaes_256_gcm::Xaes256Gcm>),
+    #[cfg(feature = "encryption")]
+    XChaCha(chacha20poly1305::XChaCha20Poly1305),
 }
 
 const SHA256_LEN: usize = 32;
@@ -331,7 +375,14 @@ impl Floor {
                 Self::Flask(Hmac::<Sha1>::new_from_slice(&key).expect("any key length"))
             }
             #[cfg(feature = "encryption")]
-            Wire::Encrypted => Self::Encrypted(
+            Wire::Encrypted => Self::Encrypted(Box::new(
+                <xaes_256_gcm::Xaes256Gcm as chacha20poly1305::KeyInit>::new_from_slice(
+                    &MASTER[..32],
+                )
+                .expect("32-byte key"),
+            )),
+            #[cfg(feature = "encryption")]
+            Wire::XChaCha => Self::XChaCha(
                 <chacha20poly1305::XChaCha20Poly1305 as chacha20poly1305::KeyInit>::new_from_slice(
                     &MASTER[..32],
                 )
@@ -385,18 +436,9 @@ impl Floor {
             Self::Django(_) => unreachable!("opened above"),
             Self::Flask(_) => unreachable!("a Flask cookie is not one base64url field"),
             #[cfg(feature = "encryption")]
-            Self::Encrypted(aead) => {
-                use chacha20poly1305::{AeadInOut, Tag, XNonce};
-                let mut raw = raw;
-                let tag_at = raw.len().checked_sub(16).filter(|&at| at >= 24)?;
-                let (sealed, tag) = raw.split_at_mut(tag_at);
-                let (nonce, body) = sealed.split_at_mut(24);
-                let nonce = XNonce::try_from(&*nonce).ok()?;
-                let tag = Tag::try_from(&*tag).ok()?;
-                aead.decrypt_inout_detached(&nonce, &[], body.into(), &tag)
-                    .ok()?;
-                serde_json::from_slice(body).ok()
-            }
+            Self::Encrypted(aead) => aead_open(&**aead, raw),
+            #[cfg(feature = "encryption")]
+            Self::XChaCha(aead) => aead_open(aead, raw),
         }
     }
 
@@ -442,21 +484,44 @@ impl Floor {
                 out
             }
             #[cfg(feature = "encryption")]
-            Self::Encrypted(aead) => {
-                use chacha20poly1305::{AeadInOut, XNonce};
-                let mut raw = vec![0u8; 24];
-                getrandom::fill(&mut raw).expect("the OS generator works");
-                serde_json::to_writer(&mut raw, state).expect("a map serializes");
-                let (nonce, body) = raw.split_at_mut(24);
-                let nonce = XNonce::try_from(&*nonce).expect("24 bytes");
-                let tag = aead
-                    .encrypt_inout_detached(&nonce, &[], body.into())
-                    .expect("a small message");
-                raw.extend_from_slice(&tag);
-                URL_SAFE_NO_PAD.encode(&raw)
-            }
+            Self::Encrypted(aead) => aead_seal(&**aead, state),
+            #[cfg(feature = "encryption")]
+            Self::XChaCha(aead) => aead_seal(aead, state),
         }
     }
+}
+
+/// The encrypted floor's read: decode, decrypt in place, parse.
+#[cfg(feature = "encryption")]
+fn aead_open<C: chacha20poly1305::AeadInOut>(
+    aead: &C,
+    mut raw: Vec<u8>,
+) -> Option<Map<String, Value>> {
+    use chacha20poly1305::aead::{Nonce, Tag};
+    let tag_at = raw.len().checked_sub(16).filter(|&at| at >= 24)?;
+    let (sealed, tag) = raw.split_at_mut(tag_at);
+    let (nonce, body) = sealed.split_at_mut(24);
+    let nonce = Nonce::<C>::try_from(&*nonce).ok()?;
+    let tag = Tag::<C>::try_from(&*tag).ok()?;
+    aead.decrypt_inout_detached(&nonce, &[], body.into(), &tag)
+        .ok()?;
+    serde_json::from_slice(body).ok()
+}
+
+/// The encrypted floor's write: a nonce from the OS, serialize, encrypt in place, encode.
+#[cfg(feature = "encryption")]
+fn aead_seal<C: chacha20poly1305::AeadInOut>(aead: &C, state: &Map<String, Value>) -> String {
+    use chacha20poly1305::aead::Nonce;
+    let mut raw = vec![0u8; 24];
+    getrandom::fill(&mut raw).expect("the OS generator works");
+    serde_json::to_writer(&mut raw, state).expect("a map serializes");
+    let (nonce, body) = raw.split_at_mut(24);
+    let nonce = Nonce::<C>::try_from(&*nonce).expect("24 bytes");
+    let tag = aead
+        .encrypt_inout_detached(&nonce, &[], body.into())
+        .expect("a small message");
+    raw.extend_from_slice(&tag);
+    URL_SAFE_NO_PAD.encode(&raw)
 }
 
 /// The `cookie` crate (0.18), the primitive the Rust peers build on: its `SignedJar`

@@ -19,12 +19,37 @@ pub fn names() -> Vec<String> {
     for &wire in Wire::ALL {
         for size in Size::ALL {
             let (w, s) = (wire.name(), size.name());
-            for op in ["load", "verify", "finish", "floor-load", "floor-finish"] {
+            for op in [
+                "load",
+                "verify",
+                "finish",
+                "load-get",
+                "finish-one",
+                "floor-load",
+                "floor-finish",
+            ] {
                 names.push(format!("{op}-{w}-{s}"));
             }
             if wire.has_cookie_jar_peer() {
                 names.push(format!("peer-load-{w}-{s}"));
                 names.push(format!("peer-finish-{w}-{s}"));
+            }
+        }
+    }
+    // The sweep (performance issue 12, lazy values issue 13): the signed and Pyramid formats at
+    // every size, against the in-crate `Value` floor (bench-floor/ holds the independent one).
+    for wire in [Wire::Signed, Wire::Pyramid] {
+        for size in Size::sweep() {
+            let (w, s) = (wire.name(), size.name());
+            for op in [
+                "load",
+                "load-get",
+                "finish",
+                "finish-one",
+                "floor-load",
+                "floor-finish",
+            ] {
+                names.push(format!("{op}-{w}-{s}"));
             }
         }
     }
@@ -35,6 +60,7 @@ pub fn names() -> Vec<String> {
     ]);
     if cfg!(feature = "encryption") {
         for aead in [
+            "xaes-seal-150",
             "xchacha-seal-0",
             "xchacha-seal-150",
             "chacha-seal-150",
@@ -57,7 +83,7 @@ pub fn operation(name: &str) -> Option<Box<dyn FnMut()>> {
         return Some(op);
     }
     let (op, rest) = name.rsplit_once('-')?;
-    let size = Size::ALL.into_iter().find(|s| s.name() == rest)?;
+    let size = Size::from_name(rest)?;
     let (op, wire) = op.rsplit_once('-')?;
     let wire = *Wire::ALL.iter().find(|w| w.name() == wire)?;
     let peer = || CookieJarPeer::new(wire != Wire::Signed, size);
@@ -78,6 +104,18 @@ pub fn operation(name: &str) -> Option<Box<dyn FnMut()>> {
             let case = Case::new(wire, size);
             Box::new(move || {
                 black_box(case.finish());
+            })
+        }
+        "load-get" => {
+            let case = Case::new(wire, size);
+            Box::new(move || {
+                black_box(case.load_get());
+            })
+        }
+        "finish-one" => {
+            let case = Case::new(wire, size);
+            Box::new(move || {
+                black_box(case.finish_one());
             })
         }
         "floor-load" => {
@@ -147,6 +185,14 @@ fn aead_operation(name: &str) -> Option<Box<dyn FnMut()>> {
             }
             Box::new(move || {
                 let nonce = XNonce::from([1u8; 24]);
+                let tag = aead.encrypt_inout_detached(&nonce, &[], message.as_mut_slice().into());
+                black_box(tag.expect("small"));
+            })
+        }
+        "xaes-seal-150" => {
+            let aead = xaes_256_gcm::Xaes256Gcm::new_from_slice(&key).expect("32 bytes");
+            Box::new(move || {
+                let nonce = xaes_256_gcm::Nonce::from([1u8; 24]);
                 let tag = aead.encrypt_inout_detached(&nonce, &[], message.as_mut_slice().into());
                 black_box(tag.expect("small"));
             })

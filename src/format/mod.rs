@@ -1,7 +1,8 @@
 //! Wire formats: how a session becomes a cookie value and back.
 //!
 //! * [`Format::Signed`]: the native envelope, HMAC-SHA256 (the default).
-//! * `Format::Encrypted` (feature `encryption`): the native envelope, XChaCha20-Poly1305.
+//! * `Format::Encrypted` (feature `encryption`): the native envelope, XAES-256-GCM;
+//!   `Format::EncryptedXChaCha` for XChaCha20-Poly1305 (machines without AES instructions).
 //! * [`Format::Pyramid`]: byte-compatible with Pyramid's `SignedCookieSessionFactory`.
 //! * [`Format::Flask`]: Flask 3.x's session cookie (itsdangerous `URLSafeTimedSerializer`).
 //! * [`Format::PyramidLegacy`]: Pyramid 1.x's pickle cookies, read by a data-only parser.
@@ -43,8 +44,13 @@ pub enum Format {
     /// (it is base64 of JSON), but not forgeable. The default.
     #[default]
     Signed,
-    /// The native envelope, encrypted and authenticated with XChaCha20-Poly1305 (suite `0x02`):
-    /// the client can neither read nor forge the session. Needs the `encryption` feature.
+    /// The native envelope, encrypted and authenticated with XAES-256-GCM (suite `0x03`): the
+    /// client can neither read nor forge the session. Needs the `encryption` feature.
+    ///
+    /// XAES-256-GCM is AES-256-GCM under a key derived per cookie from a random 192-bit nonce,
+    /// so random nonces are safe for any realistic number of cookies, at the speed of the CPU's
+    /// AES instructions. On a machine without them, [`Format::EncryptedXChaCha`] is faster; an
+    /// encrypting factory reads both suites whichever it writes.
     ///
     /// An encrypting factory also reads signed cookies under the same key ring and re-issues them
     /// encrypted, so a deployment can switch to encryption without logging anyone out. The
@@ -73,6 +79,27 @@ pub enum Format {
     /// ```
     #[cfg(feature = "encryption")]
     Encrypted,
+    /// The native envelope, encrypted and authenticated with XChaCha20-Poly1305 (suite `0x02`),
+    /// for machines without AES instructions; otherwise as [`Format::Encrypted`], whose cookies
+    /// it reads (and the other way round). Needs the `encryption` feature.
+    ///
+    /// ```
+    /// use cookie_session::{CookieSessionFactory, Format, Secret, UnixTime};
+    /// let secret = Secret::generate();
+    /// let build = |format| {
+    ///     CookieSessionFactory::builder(secret.clone()).format(format).build()
+    /// };
+    /// let (xchacha, xaes) = (build(Format::EncryptedXChaCha)?, build(Format::Encrypted)?);
+    /// let now = UnixTime::from_secs(1_700_000_000);
+    /// let mut session = xchacha.load(None, now);
+    /// session.insert("n", 1)?;
+    /// let cookie = xchacha.finish(&session, now)?.unwrap();
+    /// assert_eq!(xaes.load(Some(cookie.value()), now).get::<u8>("n")?, Some(1));
+    /// assert!(xaes.load(Some("AAAA"), now).load_error().is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "encryption")]
+    EncryptedXChaCha,
     /// Pyramid's `SignedCookieSessionFactory` format with the given HMAC hash
     /// (Pyramid's default is SHA-512).
     Pyramid(PyramidHash),
@@ -123,7 +150,7 @@ impl Format {
         match self {
             Self::Signed => native::MIN_SECRET_LEN,
             #[cfg(feature = "encryption")]
-            Self::Encrypted => native::MIN_SECRET_LEN,
+            Self::Encrypted | Self::EncryptedXChaCha => native::MIN_SECRET_LEN,
             // Every other format shares cookies with a Python framework.
             _ if allow_short => 1,
             _ => MIN_COMPAT_SECRET_LEN,
@@ -137,6 +164,8 @@ impl fmt::Display for Format {
             Self::Signed => f.write_str("native signed"),
             #[cfg(feature = "encryption")]
             Self::Encrypted => f.write_str("native encrypted"),
+            #[cfg(feature = "encryption")]
+            Self::EncryptedXChaCha => f.write_str("native encrypted (xchacha20-poly1305)"),
             Self::Pyramid(hash) => write!(f, "pyramid ({hash})"),
             Self::Flask(hash) => write!(f, "flask ({hash})"),
             Self::PyramidLegacy => f.write_str("pyramid-legacy (Pyramid 1.x pickle)"),
@@ -321,7 +350,14 @@ impl Codec {
                 accept_encrypted,
             )?),
             #[cfg(feature = "encryption")]
-            Format::Encrypted => Box::new(native::NativeCodec::new::<native::XChaCha>(
+            Format::Encrypted => Box::new(native::NativeCodec::new::<native::Xaes>(
+                ring,
+                salt,
+                cookie_name,
+                accept_encrypted,
+            )?),
+            #[cfg(feature = "encryption")]
+            Format::EncryptedXChaCha => Box::new(native::NativeCodec::new::<native::XChaCha>(
                 ring,
                 salt,
                 cookie_name,

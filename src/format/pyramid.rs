@@ -165,7 +165,9 @@ impl WireFormat for PyramidCodec {
         // One buffer: room for the signature, then the payload written after it and signed in
         // place, so the payload is neither allocated nor copied separately.
         let digest_len = self.hash.digest_len();
-        let mut raw = Vec::with_capacity(digest_len + 256);
+        // The timestamps and brackets: `[1700000000.123456, 1700000000.123456, ` and `]`.
+        const FRAME_LEN: usize = 48;
+        let mut raw = Vec::with_capacity(digest_len + FRAME_LEN + state.written_len_hint());
         raw.resize(digest_len, 0);
         raw.push(b'[');
         match accessed {

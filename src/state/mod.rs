@@ -183,9 +183,18 @@ impl SessionState {
     }
 
     /// Reads a payload that is one JSON object. The whole object is validated.
+    // The formats pass their decoded buffer to `parse_from`; this is for whole-buffer payloads.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn parse(source: Vec<u8>) -> Result<Self, DecodeError> {
-        std::str::from_utf8(&source).map_err(|_| DecodeError::BadPayload)?;
-        let mut scanner = Scanner::new(&source, 0);
+        Self::parse_from(source, 0)
+    }
+
+    /// Reads the JSON object that fills `source` from `start` on (validated whole), keeping the
+    /// buffer as it is: a format passes its decoded cookie without copying the payload out.
+    pub(crate) fn parse_from(source: Vec<u8>, start: usize) -> Result<Self, DecodeError> {
+        let payload = source.get(start..).ok_or(DecodeError::BadPayload)?;
+        std::str::from_utf8(payload).map_err(|_| DecodeError::BadPayload)?;
+        let mut scanner = Scanner::new(&source, start);
         let entries = scanner.object()?;
         scanner.finish()?;
         Self::from_scanned(source, entries)
@@ -408,6 +417,19 @@ impl SessionState {
                 (entry.key.to_string(), value.unwrap_or_default())
             })
             .collect()
+    }
+
+    /// A guess at the bytes [`write_json`](Self::write_json) writes, for sizing a buffer once:
+    /// the payload the state was read from (its raw values are copied back as they are) plus
+    /// room for the values set since. Never a limit.
+    pub(crate) fn written_len_hint(&self) -> usize {
+        const ROOM_PER_SET_VALUE: usize = 64;
+        let set = self
+            .entries
+            .iter()
+            .filter(|entry| matches!(entry.value, Slot::Owned(_)))
+            .count();
+        self.source.len() + ROOM_PER_SET_VALUE * (set + 1)
     }
 
     /// Writes the state as a JSON object in `dialect`: raw values byte for byte, set values and

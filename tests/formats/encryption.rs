@@ -1,6 +1,7 @@
-//! The encrypted native suite (0x02): confidentiality, integrity, binding, time rules, rotation,
-//! migration from the signed suite under one key ring, and no way back to readable cookies
-//! without an explicit opt-in.
+//! The encrypted native suites (0x03 XAES-256-GCM, written by `Format::Encrypted`; 0x02
+//! XChaCha20-Poly1305, `Format::EncryptedXChaCha`): confidentiality, integrity, binding, time
+//! rules, rotation, migration from the signed suite under one key ring, and no way back to
+//! readable cookies without an explicit opt-in.
 //!
 //! Run with `cargo test --features encryption --test encryption`. Without the feature only the
 //! last test runs: an encrypted cookie is then an unknown suite.
@@ -15,7 +16,9 @@ mod encrypted {
     use serde_json::{Map, Value, json};
 
     const SUITE_SIGNED: u8 = 0x01;
-    const SUITE_ENCRYPTED: u8 = 0x02;
+    /// XAES-256-GCM, what `Format::Encrypted` writes.
+    const SUITE_ENCRYPTED: u8 = 0x03;
+    const SUITE_XCHACHA: u8 = 0x02;
     const HEADER_LEN: usize = 22;
     const NONCE_LEN: usize = 24;
     const TAG_LEN: usize = 16;
@@ -80,6 +83,35 @@ mod encrypted {
 
     fn contains(haystack: &[u8], needle: &[u8]) -> bool {
         haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    #[test]
+    fn xchacha_is_selectable_and_both_ciphers_read_each_other() {
+        let xchacha = factory(secret(1), Format::EncryptedXChaCha);
+        let xaes = encrypted(secret(1));
+        assert_eq!(
+            xchacha.format().to_string(),
+            "native encrypted (xchacha20-poly1305)"
+        );
+        let value = cookie(&xchacha);
+        let raw = raw(&value);
+        assert_eq!(raw[0], SUITE_XCHACHA);
+        let json_len = serde_json::to_vec(&state()).unwrap().len();
+        assert_eq!(raw.len(), HEADER_LEN + NONCE_LEN + TAG_LEN + json_len);
+        assert!(!String::from_utf8_lossy(&raw).contains(DISTINCTIVE));
+        let read = xaes.load(Some(&value), now());
+        assert!(read.load_error().is_none());
+        assert_eq!(
+            read.get::<String>("note").unwrap().as_deref(),
+            Some(DISTINCTIVE)
+        );
+        let back = xchacha.load(Some(&cookie(&xaes)), now());
+        assert_eq!(back.get::<u8>("n").unwrap(), Some(3));
+        // Under another key ring neither opens.
+        assert_eq!(
+            factory(secret(2), Format::EncryptedXChaCha).verify(&value, now()),
+            Err(DecodeError::UnknownKey)
+        );
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //!
 //! Payload-level cases need a valid signature around a hostile body. For the Pyramid format the
 //! tests sign it themselves (the HMAC key is just `salt ‖ secret`). For the native envelope they
-//! re-implement its signing from the format's documentation (HKDF-SHA256 keys, a PAE-bound
-//! HMAC-SHA256 tag), after first checking that the re-implementation reproduces a cookie the
+//! re-implement its signing from the format's documentation (HKDF-SHA256 keys bound to the
+//! cookie name and purpose by a PAE info, an HMAC-SHA256 tag over header and body), after first checking that the re-implementation reproduces a cookie the
 //! library wrote, byte for byte.
 
 use std::time::Duration;
@@ -105,19 +105,24 @@ fn pyramid_sign(payload: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(raw)
 }
 
-/// The native envelope's key id and MAC key for `secret`, derived as the format documents.
+/// The native envelope's key id and MAC key for `secret`, derived as the format documents, for
+/// the cookie name `session` and no purpose.
 fn native_keys(secret: &[u8]) -> ([u8; 4], [u8; 32]) {
     let hkdf = hkdf::Hkdf::<Sha256>::new(Some(b"cookie-session/v1/hkdf"), secret);
     let (mut id, mut mac_key) = ([0u8; 4], [0u8; 32]);
     hkdf.expand(b"cookie-session/v1/key-id", &mut id).unwrap();
-    hkdf.expand(b"cookie-session/v1/mac/hmac-sha256", &mut mac_key)
-        .unwrap();
+    // PAE([label, cookie name, purpose]): a count, then each piece's length and bytes.
+    let mut info = 3u64.to_le_bytes().to_vec();
+    for piece in [&b"cookie-session/v2/mac/hmac-sha256"[..], b"session", b""] {
+        info.extend_from_slice(&(piece.len() as u64).to_le_bytes());
+        info.extend_from_slice(piece);
+    }
+    hkdf.expand(&info, &mut mac_key).unwrap();
     (id, mac_key)
 }
 
 /// A native signed envelope (suite `suite`, flags `flags`) around any body, tagged over
-/// `PAE([context, cookie name, purpose, padding, header, body])` for the cookie name `session`
-/// and no purpose.
+/// `header ‖ body` with the key of the cookie name `session` and no purpose.
 fn native_sign(suite: u8, flags: u8, created: u64, accessed: u64, body: &[u8]) -> String {
     let (id, mac_key) = native_keys(NATIVE_SECRET);
     let mut raw = vec![suite];
@@ -125,24 +130,9 @@ fn native_sign(suite: u8, flags: u8, created: u64, accessed: u64, body: &[u8]) -
     raw.push(flags);
     raw.extend_from_slice(&created.to_be_bytes());
     raw.extend_from_slice(&accessed.to_be_bytes());
-    let header = raw.clone();
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&mac_key).unwrap();
-    mac.update(&6u64.to_le_bytes());
-    let constant_len = 8 + (8 + 17) + (8 + 7) + 8 + 8;
-    let padding = vec![0u8; (64 - constant_len % 64) % 64];
-    let pieces: [&[u8]; 6] = [
-        b"cookie-session/v1",
-        b"session",
-        b"",
-        &padding,
-        &header,
-        body,
-    ];
-    for piece in pieces {
-        mac.update(&(piece.len() as u64).to_le_bytes());
-        mac.update(piece);
-    }
     raw.extend_from_slice(body);
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&mac_key).unwrap();
+    mac.update(&raw);
     raw.extend_from_slice(&mac.finalize().into_bytes());
     URL_SAFE_NO_PAD.encode(raw)
 }
@@ -623,9 +613,9 @@ fn timestamps_negative_nan_like_far_future_or_not_numbers() {
 #[test]
 fn unknown_suite_or_flags() {
     let factory = native();
-    let mut unknown_suites: Vec<u8> = vec![0x00, 0x03, 0x7f, 0x80, 0xff];
+    let mut unknown_suites: Vec<u8> = vec![0x00, 0x04, 0x7f, 0x80, 0xff];
     if !cfg!(feature = "encryption") {
-        unknown_suites.push(0x02);
+        unknown_suites.extend([0x02, 0x03]);
     }
     for suite in unknown_suites {
         // Validly signed or not, an unknown suite is refused before anything else.
@@ -714,36 +704,38 @@ fn truncated_envelopes_and_tags() {
 #[cfg(feature = "encryption")]
 #[test]
 fn truncated_nonce_or_tag_of_the_encrypted_suite() {
-    let factory = CookieSessionFactory::builder(Secret::from_bytes(NATIVE_SECRET))
-        .format(Format::Encrypted)
-        .build()
-        .unwrap();
-    let raw = URL_SAFE_NO_PAD.decode(valid_cookie(&factory)).unwrap();
-    assert_eq!(raw[0], 0x02);
-    // suite(1) key_id(4) flags(1) created(8) accessed(8) nonce(24) ... tag(16)
-    const NONCE_END: usize = 22 + 24;
-    for len in [1, 22, 23, NONCE_END - 1, NONCE_END, NONCE_END + 15] {
+    for (format, suite) in [(Format::Encrypted, 0x03), (Format::EncryptedXChaCha, 0x02)] {
+        let factory = CookieSessionFactory::builder(Secret::from_bytes(NATIVE_SECRET))
+            .format(format)
+            .build()
+            .unwrap();
+        let raw = URL_SAFE_NO_PAD.decode(valid_cookie(&factory)).unwrap();
+        assert_eq!(raw[0], suite);
+        // suite(1) key_id(4) flags(1) created(8) accessed(8) nonce(24) ... tag(16)
+        const NONCE_END: usize = 22 + 24;
+        for len in [1, 22, 23, NONCE_END - 1, NONCE_END, NONCE_END + 15] {
+            assert_rejected(
+                &factory,
+                &URL_SAFE_NO_PAD.encode(&raw[..len]),
+                DecodeError::Truncated,
+            );
+        }
+        for cut in [1, 8, 16] {
+            assert_rejected(
+                &factory,
+                &URL_SAFE_NO_PAD.encode(&raw[..raw.len() - cut]),
+                DecodeError::BadSignature,
+            );
+        }
+        // A flipped nonce bit fails authentication.
+        let mut flipped = raw.clone();
+        flipped[30] ^= 0x10;
         assert_rejected(
             &factory,
-            &URL_SAFE_NO_PAD.encode(&raw[..len]),
-            DecodeError::Truncated,
-        );
-    }
-    for cut in [1, 8, 16] {
-        assert_rejected(
-            &factory,
-            &URL_SAFE_NO_PAD.encode(&raw[..raw.len() - cut]),
+            &URL_SAFE_NO_PAD.encode(&flipped),
             DecodeError::BadSignature,
         );
     }
-    // A flipped nonce bit fails authentication.
-    let mut flipped = raw.clone();
-    flipped[30] ^= 0x10;
-    assert_rejected(
-        &factory,
-        &URL_SAFE_NO_PAD.encode(&flipped),
-        DecodeError::BadSignature,
-    );
 }
 
 /// No plaintext downgrade: a factory that writes signed (readable) cookies refuses an encrypted

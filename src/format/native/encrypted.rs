@@ -1,96 +1,106 @@
-//! Suite `0x02`: the envelope encrypted with XChaCha20-Poly1305.
+//! The encrypted suites: the envelope sealed with an AEAD that takes a 192-bit random nonce.
 //!
 //! ```text
-//! envelope = header(22) | nonce(24) | ciphertext of the JSON state | Poly1305 tag(16)
-//! AD       = PAE([context, cookie name, purpose, header | nonce])
+//! envelope = header(22) | nonce(24) | ciphertext of the JSON state | tag(16)
+//! AD       = header | nonce                     (fixed length: splits one way only)
+//! key      = HKDF-Expand(master, PAE([label, cookie name, purpose]), 32)
 //! ```
 //!
-//! The 192-bit nonce is random for every cookie. With XChaCha's nonce size, random nonces are
-//! safe for any realistic number of cookies per key (a collision needs about 2^96 of them),
-//! which a stateless, multi-process server needs: it has no counter to share.
+//! | suite  | AEAD                | label                                  |
+//! |--------|---------------------|----------------------------------------|
+//! | `0x02` | XChaCha20-Poly1305  | `cookie-session/v2/enc/xchacha20poly1305` |
+//! | `0x03` | XAES-256-GCM (C2SP) | `cookie-session/v2/enc/xaes-256-gcm`   |
 //!
-//! The nonce comes straight from the operating system (`getrandom`) for every cookie. Measured
-//! on the development machine (glibc 2.36, a real system call), that costs about 250 ns: 12–19 %
-//! of an encrypted `finish`, under 10 % of a load-and-finish. A user-space generator per thread
-//! would save most of it, but would repeat its nonces in a process forked after it was seeded,
-//! and a repeated nonce under one key reveals the XOR of two plaintexts and allows forgeries.
-//! The system call is the safer trade (and glibc 2.41+ on Linux 6.11+ serves it from the vDSO).
+//! XAES-256-GCM derives an AES-256-GCM key per message from the first 96 bits of its nonce and
+//! the key (two AES block encryptions, a CMAC-like KDF), then runs AES-256-GCM with the last 96
+//! bits: random 192-bit nonces, as with XChaCha, at hardware-AES speed. It is the default where
+//! the CPU has AES and carry-less multiplication instructions (BENCHMARKS.md); XChaCha20-Poly1305
+//! stays readable and selectable for machines without them.
+//!
+//! The nonce is random for every cookie: a collision needs about 2^96 cookies under one key,
+//! which a stateless, multi-process server needs, having no counter to share. It comes straight
+//! from the operating system (`getrandom`) every time. That costs a system call (about 250 ns
+//! on the development machine; glibc 2.41+ on Linux 6.11+ serves it from the vDSO), but a
+//! user-space generator would repeat its nonces in a process forked after it was seeded, and a
+//! repeated nonce under one key reveals the XOR of two plaintexts and allows forgeries.
 
-use chacha20poly1305::{AeadInOut, KeyInit, Tag, XChaCha20Poly1305, XNonce};
+use std::marker::PhantomData;
+
+use chacha20poly1305::XChaCha20Poly1305;
+use chacha20poly1305::aead::array::typenum::Unsigned as _;
+use chacha20poly1305::aead::{AeadCore, AeadInOut, KeyInit, KeySizeUser, Nonce, Tag};
 use hkdf::Hkdf;
 use sha2::Sha256;
+use xaes_256_gcm::Xaes256Gcm;
 use zeroize::Zeroizing;
 
-use super::envelope::{Binding, PAE_NUMBER_LEN, Pae, Parts, Suite};
+use super::envelope::{Binding, Parts, Suite};
 use crate::error::{ConfigError, DecodeError, EncodeError};
 
-/// HKDF label of the encryption key: never the same key as another suite's.
-const INFO_ENC: &[u8] = b"cookie-session/v1/enc/xchacha20poly1305";
-/// The PAE pieces of the associated data: context, cookie name, purpose, header ‖ nonce.
-const PIECES: usize = 4;
-/// XChaCha20's extended nonce (24 bytes).
-const NONCE_LEN: usize = size_of::<XNonce>();
-
-/// XChaCha20-Poly1305 with a random nonce per cookie: the client can neither read nor forge the
-/// state.
-pub(crate) struct XChaCha;
-
-/// The encryption key of one master secret, and the constant start of the associated data.
-pub(crate) struct XChaChaKey {
-    /// Wipes its key on drop (`chacha20poly1305`'s `zeroize` feature).
-    cipher: XChaCha20Poly1305,
-    /// The PAE piece count and the constant pieces, encoded once.
-    ad_prefix: Vec<u8>,
+/// An AEAD with a 192-bit nonce, as an encrypted suite uses it.
+pub(crate) trait Cipher: AeadInOut + KeyInit + Send + Sync + 'static {
+    /// The suite byte.
+    const BYTE: u8;
+    /// HKDF label of its key: never the same key as another suite's.
+    const LABEL: &'static [u8];
 }
 
-impl XChaChaKey {
-    /// The associated data of one message: the constant prefix, then its header and nonce.
-    fn associated_data(&self, head: &[u8]) -> Vec<u8> {
-        let mut ad = Vec::with_capacity(self.ad_prefix.len() + PAE_NUMBER_LEN + head.len());
-        ad.extend_from_slice(&self.ad_prefix);
-        ad.pae_piece(head);
-        ad
-    }
-}
-
-impl Suite for XChaCha {
+impl Cipher for XChaCha20Poly1305 {
     const BYTE: u8 = 0x02;
+    const LABEL: &'static [u8] = b"cookie-session/v2/enc/xchacha20poly1305";
+}
+
+impl Cipher for Xaes256Gcm {
+    const BYTE: u8 = 0x03;
+    const LABEL: &'static [u8] = b"cookie-session/v2/enc/xaes-256-gcm";
+}
+
+/// The encrypted suite of cipher `C`: the client can neither read nor forge the state.
+pub(crate) struct Encrypted<C>(PhantomData<C>);
+
+/// Suite `0x02`.
+pub(crate) type XChaCha = Encrypted<XChaCha20Poly1305>;
+/// Suite `0x03`.
+pub(crate) type Xaes = Encrypted<Xaes256Gcm>;
+
+/// The random nonce's length: 24 bytes for every encrypted suite.
+const NONCE_LEN: usize = 24;
+
+impl<C: Cipher> Suite for Encrypted<C> {
+    const BYTE: u8 = C::BYTE;
     const CONFIDENTIAL: bool = true;
-    const NONCE_LEN: usize = NONCE_LEN;
-    const TAG_LEN: usize = size_of::<Tag>();
-    type Key = XChaChaKey;
+    const NONCE_LEN: usize = {
+        assert!(<C as AeadCore>::NonceSize::USIZE == NONCE_LEN);
+        NONCE_LEN
+    };
+    const TAG_LEN: usize = <C as AeadCore>::TagSize::USIZE;
+    /// Wipes its key on drop (the crates' `zeroize` features).
+    type Key = C;
 
     fn derive(master: &Hkdf<Sha256>, binding: &Binding<'_>) -> Result<Self::Key, ConfigError> {
-        let mut key = Zeroizing::new([0u8; size_of::<chacha20poly1305::Key>()]);
-        master
-            .expand(INFO_ENC, key.as_mut_slice())
-            .map_err(|_| ConfigError::Unsupported("HKDF output length"))?;
-        let cipher = XChaCha20Poly1305::new_from_slice(key.as_slice())
-            .map_err(|_| ConfigError::Unsupported("XChaCha20-Poly1305 key length"))?;
-        let mut ad_prefix = Vec::with_capacity(binding.pae_len());
-        binding.begin_pae(&mut ad_prefix, PIECES);
-        Ok(XChaChaKey { cipher, ad_prefix })
+        let mut key = Zeroizing::new([0u8; 32]);
+        let key = key
+            .get_mut(..<C as KeySizeUser>::KeySize::USIZE)
+            .ok_or(ConfigError::Unsupported("AEAD key length"))?;
+        binding.expand_key(master, C::LABEL, key)?;
+        C::new_from_slice(key).map_err(|_| ConfigError::Unsupported("AEAD key length"))
     }
 
     fn open(key: &Self::Key, parts: &mut Parts<'_>) -> Result<(), DecodeError> {
         // Both conversions have exact lengths by construction of the parts.
-        let nonce = XNonce::try_from(&*parts.nonce()).map_err(|_| DecodeError::Truncated)?;
-        let tag = Tag::try_from(&*parts.tag).map_err(|_| DecodeError::Truncated)?;
-        let ad = key.associated_data(parts.head);
-        key.cipher
-            .decrypt_inout_detached(&nonce, &ad, (&mut *parts.body).into(), &tag)
+        let nonce = Nonce::<C>::try_from(&*parts.nonce()).map_err(|_| DecodeError::Truncated)?;
+        let tag = Tag::<C>::try_from(&*parts.tag).map_err(|_| DecodeError::Truncated)?;
+        key.decrypt_inout_detached(&nonce, parts.head, (&mut *parts.body).into(), &tag)
             .map_err(|_| DecodeError::BadSignature)
     }
 
     fn seal(key: &Self::Key, parts: &mut Parts<'_>) -> Result<(), EncodeError> {
-        let mut nonce = [0u8; NONCE_LEN];
+        let mut nonce = Nonce::<C>::default();
         getrandom::fill(&mut nonce).map_err(|_| EncodeError::RandomUnavailable)?;
         parts.nonce().copy_from_slice(&nonce);
-        let ad = key.associated_data(parts.head);
-        // The only failure is a plaintext beyond ChaCha20's 256 GiB keystream.
+        // The only failure is a plaintext beyond the cipher's limit (gigabytes).
         let tag = key
-            .cipher
-            .encrypt_inout_detached(&XNonce::from(nonce), &ad, (&mut *parts.body).into())
+            .encrypt_inout_detached(&nonce, parts.head, (&mut *parts.body).into())
             .map_err(|_| EncodeError::Encryption)?;
         parts.tag.copy_from_slice(&tag);
         Ok(())
@@ -105,17 +115,58 @@ mod tests {
     use super::*;
     use crate::format::{Stamp, WireFormat, base64url};
 
-    /// Written by the encrypted suite before it moved to its own file (same ring, name, purpose
-    /// and session as the pinned signed cookie).
-    const PINNED: &str = "AumLH9YAAAAAAGVT8QAAAAAAZVPxZFxJYmkWYfOh50XMCeXdPN6oSPl10a2sMiKc2wBIZp5FNu1Hnbcv50aY9CWpCKQbU80ix7Mp2BwhyeP6gI4";
+    /// The pinned ring, name, purpose and session sealed with the nonce `100, 101, …, 123`,
+    /// computed independently (Python: `cryptography`'s ChaCha20-Poly1305 after an HChaCha20
+    /// written out, and its AES-GCM after the XAES-256-GCM key derivation of C2SP written out,
+    /// with the HKDF and PAE of the module docs).
+    const PINNED_XCHACHA: &str = "AumLH9YAAAAAAGVT8QAAAAAAZVPxZGRlZmdoaWprbG1ub3BxcnN0dXZ3eHl6e4gh6KMWZ-36KJu5VG2s-p4_E3gfi8I5eZstdD-ECfS0Om2i4aQ";
+    const PINNED_XAES: &str = "A-mLH9YAAAAAAGVT8QAAAAAAZVPxZGRlZmdoaWprbG1ub3BxcnN0dXZ3eHl6e16mTPHCEQ7scBCQcK94OXy4OwjraQBpaZGjmWBPuKfWEt3Az3Q";
 
     #[test]
-    fn an_envelope_of_the_previous_layout_still_opens() {
-        let decoded = pinned_codec::<XChaCha>(false).decode(PINNED).unwrap();
-        assert_eq!(decoded.state, state());
+    fn the_encrypted_wire_bytes_are_pinned() {
+        for (pinned, decoded) in [
+            (
+                PINNED_XCHACHA,
+                pinned_codec::<XChaCha>(false).decode(PINNED_XCHACHA),
+            ),
+            (PINNED_XAES, pinned_codec::<Xaes>(false).decode(PINNED_XAES)),
+        ] {
+            let decoded = decoded.unwrap_or_else(|e| panic!("{pinned}: {e:?}"));
+            assert_eq!(decoded.state, state());
+            assert_eq!(
+                (decoded.created, decoded.accessed),
+                (1_700_000_000.0, 1_700_000_100.0)
+            );
+        }
+        // Each suite reads the other's cookies (one ring), and tells them apart by the byte.
+        let read_by_other = pinned_codec::<Xaes>(false).decode(PINNED_XCHACHA).unwrap();
+        assert!(read_by_other.other_suite);
+    }
+
+    #[test]
+    fn both_ciphers_round_trip_and_differ() {
+        let keys = ring(7);
+        let xaes = codec::<Xaes>(&keys, "session", "");
+        let xchacha = codec::<XChaCha>(&keys, "session", "");
+        let value = xaes.encode(&state(), 0.0, Stamp::Whole(0)).unwrap();
+        let raw = base64url::decode(&value).unwrap();
+        assert_eq!(raw[0], 0x03);
+        assert_eq!(raw.len(), HEADER_LEN + NONCE_LEN + Xaes::TAG_LEN + 21);
+        assert_eq!(xaes.decode(&value).unwrap().state, state());
+        assert!(xchacha.decode(&value).unwrap().other_suite);
+        // Relabelled as the other cipher, the envelope fails authentication.
+        let mut relabelled = raw.clone();
+        relabelled[0] = XChaCha::BYTE;
         assert_eq!(
-            (decoded.created, decoded.accessed),
-            (1_700_000_000.0, 1_700_000_100.0)
+            xaes.decode(&base64url::encode(&relabelled)),
+            Err(DecodeError::BadSignature)
+        );
+        // Two seals of one state never share a nonce.
+        let again =
+            base64url::decode(&xaes.encode(&state(), 0.0, Stamp::Whole(0)).unwrap()).unwrap();
+        assert_ne!(
+            raw[HEADER_LEN..HEADER_LEN + NONCE_LEN],
+            again[HEADER_LEN..HEADER_LEN + NONCE_LEN]
         );
     }
 

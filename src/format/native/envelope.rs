@@ -5,7 +5,6 @@
 //! already checked and split: it never sees a length check, a key lookup or a header field.
 
 use hkdf::Hkdf;
-use hmac::{Hmac, Mac as _};
 use sha2::Sha256;
 
 use super::{MIN_SECRET_LEN, SUITES};
@@ -25,8 +24,6 @@ const STAMP_LEN: usize = size_of::<u64>();
 /// Bytes before a suite's own part: suite, key id, flags, created, accessed.
 pub(crate) const HEADER_LEN: usize = SUITE_LEN + KEY_ID_LEN + FLAGS_LEN + 2 * STAMP_LEN;
 
-/// Domain-separation label: the first PAE piece of everything a suite authenticates.
-const CONTEXT: &[u8] = b"cookie-session/v1";
 const HKDF_SALT: &[u8] = b"cookie-session/v1/hkdf";
 const INFO_KEY_ID: &[u8] = b"cookie-session/v1/key-id";
 
@@ -157,26 +154,31 @@ impl<'a> Binding<'a> {
         }
     }
 
-    fn pieces(&self) -> [&[u8]; 3] {
-        [CONTEXT, self.cookie_name, self.purpose]
-    }
-
-    /// Starts a PAE list of `count` pieces (these three included) with the three constant ones.
-    pub(crate) fn begin_pae(&self, sink: &mut impl Pae, count: usize) {
-        sink.pae_number(count);
-        for piece in self.pieces() {
-            sink.pae_piece(piece);
+    /// Fills `okm` with a suite's key for one master secret: HKDF-Expand with the info
+    /// `PAE([label, cookie name, purpose])`. The binding lives in the key, derived once per
+    /// factory, so a cookie costs no extra hashing for it: a cookie made under another name or
+    /// purpose is checked with an unrelated key and fails.
+    pub(crate) fn expand_key(
+        &self,
+        master: &Hkdf<Sha256>,
+        label: &[u8],
+        okm: &mut [u8],
+    ) -> Result<(), ConfigError> {
+        let pieces = [label, self.cookie_name, self.purpose];
+        let mut info = Vec::with_capacity(
+            PAE_NUMBER_LEN
+                + pieces
+                    .iter()
+                    .map(|p| PAE_NUMBER_LEN + p.len())
+                    .sum::<usize>(),
+        );
+        info.pae_number(pieces.len());
+        for piece in pieces {
+            info.pae_piece(piece);
         }
-    }
-
-    /// How many bytes [`begin_pae`](Self::begin_pae) absorbs.
-    pub(crate) fn pae_len(&self) -> usize {
-        PAE_NUMBER_LEN
-            + self
-                .pieces()
-                .iter()
-                .map(|p| PAE_NUMBER_LEN + p.len())
-                .sum::<usize>()
+        master
+            .expand(&info, okm)
+            .map_err(|_| ConfigError::Unsupported("HKDF output length"))
     }
 }
 
@@ -185,8 +187,8 @@ pub(crate) const PAE_NUMBER_LEN: usize = size_of::<u64>();
 
 /// PASETO's pre-authentication encoding: the number of pieces, then each piece's length and
 /// bytes, every number a little-endian u64. It is injective: no two lists of pieces (such as a
-/// cookie name and a purpose split differently) encode alike. One encoder feeds both the signed
-/// suite's MAC and the encrypted suite's associated data.
+/// cookie name and a purpose split differently) encode alike. It encodes the key derivation's
+/// info (see [`Binding::expand_key`]).
 pub(crate) trait Pae {
     /// Appends raw bytes.
     fn absorb(&mut self, bytes: &[u8]);
@@ -206,12 +208,6 @@ pub(crate) trait Pae {
 impl Pae for Vec<u8> {
     fn absorb(&mut self, bytes: &[u8]) {
         self.extend_from_slice(bytes);
-    }
-}
-
-impl Pae for Hmac<Sha256> {
-    fn absorb(&mut self, bytes: &[u8]) {
-        self.update(bytes);
     }
 }
 
@@ -362,8 +358,12 @@ impl WireFormat for NativeCodec {
             return Err(DecodeError::UnknownFlags(header.flags));
         }
         suite.open(key_index, &mut parts)?;
+        // The body stays in the decoded buffer: the tag is cut off and the state points into it.
+        let body_start = parts.head.len();
+        let body_end = body_start + parts.body.len();
+        raw.truncate(body_end);
         Ok(Decoded {
-            state: parse_state(parts.body)?,
+            state: parse_state(raw, body_start)?,
             created: header.created as f64,
             accessed: header.accessed as f64,
             key_index,
@@ -380,7 +380,9 @@ impl WireFormat for NativeCodec {
     ) -> Result<String, EncodeError> {
         let suite = &self.suites[self.write];
         let layout = suite.layout();
-        let mut raw = Vec::with_capacity(256);
+        let mut raw = Vec::with_capacity(
+            HEADER_LEN + layout.nonce_len + state.written_len_hint() + layout.tag_len,
+        );
         Header {
             suite: layout.byte,
             key_id: self.ids[0],
@@ -405,10 +407,10 @@ impl WireFormat for NativeCodec {
     }
 }
 
-/// Parses an authenticated body: it must be a JSON object, validated whole; its values are kept
-/// raw (see [`SessionState`]).
-fn parse_state(body: &[u8]) -> Result<SessionState, DecodeError> {
-    SessionState::parse(body.to_vec())
+/// Parses an authenticated body, the end of `raw` from `body_start` on: it must be a JSON
+/// object, validated whole; its values are kept raw (see [`SessionState`]), in `raw` itself.
+fn parse_state(raw: Vec<u8>, body_start: usize) -> Result<SessionState, DecodeError> {
+    SessionState::parse_from(raw, body_start)
 }
 
 /// Writes the state as compact JSON.
@@ -465,7 +467,7 @@ pub(super) mod tests {
     #[test]
     fn the_signed_wire_bytes_are_pinned() {
         // Computed independently (Python: hmac, hashlib, the PAE and HKDF of the module docs).
-        const PINNED: &str = "AemLH9YAAAAAAGVT8QAAAAAAZVPxZHsidXNlciI6ImpvaG4iLCJuIjoxfVt0MR-bnDnHKQ8wxeUtRP9MykV4e1JyyQFwJKyxQg4w";
+        const PINNED: &str = "AemLH9YAAAAAAGVT8QAAAAAAZVPxZHsidXNlciI6ImpvaG4iLCJuIjoxfSJHXYqH35sZUACVcTrEopVf-797pp0pH3Zv42kxb8CU";
         let codec = pinned_codec::<Signed>(false);
         let value = codec
             .encode(&state(), 1_700_000_000.0, Stamp::Whole(1_700_000_100))
@@ -568,5 +570,7 @@ pub(super) mod tests {
         wiped::<md5::Md5>();
         #[cfg(feature = "encryption")]
         wiped::<chacha20poly1305::XChaCha20Poly1305>();
+        #[cfg(feature = "encryption")]
+        wiped::<xaes_256_gcm::Xaes256Gcm>();
     }
 }

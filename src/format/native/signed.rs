@@ -2,12 +2,13 @@
 //!
 //! ```text
 //! envelope = header(22) | JSON state | tag(32)
-//! tag      = HMAC-SHA256(PAE([context, cookie name, purpose, padding, header, body]))
+//! tag      = HMAC-SHA256(key, header | JSON state)
+//! key      = HKDF-Expand(master, PAE([label, cookie name, purpose]), 32)
 //! ```
 //!
-//! `padding` is the zero bytes (0–63) that end the constant pieces on a SHA-256 block boundary:
-//! each key absorbs them once when it is derived, and each cookie then hashes only its own bytes,
-//! one block less per cookie (BENCHMARKS.md).
+//! The header has a fixed length, so `header | state` splits one way only. The cookie name and
+//! purpose are bound through the key, derived once per factory, rather than hashed into every
+//! message: a cookie hashes its own 22 + n bytes and nothing else (BENCHMARKS.md).
 
 use hkdf::Hkdf;
 use hmac::digest::typenum::Unsigned as _;
@@ -16,15 +17,11 @@ use hmac::{Hmac, Mac as _};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use super::envelope::{Binding, PAE_NUMBER_LEN, Pae, Parts, Suite};
+use super::envelope::{Binding, Parts, Suite};
 use crate::error::{ConfigError, DecodeError, EncodeError};
 
 /// HKDF label of the MAC key: never the same key as another suite's.
-const INFO_MAC: &[u8] = b"cookie-session/v1/mac/hmac-sha256";
-/// The PAE pieces of the signed message: context, cookie name, purpose, padding, header, body.
-const PIECES: usize = 6;
-/// SHA-256's block length.
-const BLOCK_LEN: usize = 64;
+const INFO_MAC: &[u8] = b"cookie-session/v2/mac/hmac-sha256";
 
 /// HMAC-SHA256 over the header and the readable JSON state.
 pub(crate) struct Signed;
@@ -34,20 +31,14 @@ impl Suite for Signed {
     const CONFIDENTIAL: bool = false;
     const NONCE_LEN: usize = 0;
     const TAG_LEN: usize = <Hmac<Sha256> as OutputSizeUser>::OutputSize::USIZE;
-    /// Keyed, with the constant pieces and their padding already absorbed: each message clones
-    /// it and hashes only its own bytes.
+    /// Keyed once (the key's block absorbed): each message clones it.
     type Key = Hmac<Sha256>;
 
     fn derive(master: &Hkdf<Sha256>, binding: &Binding<'_>) -> Result<Self::Key, ConfigError> {
         let mut mac_key = Zeroizing::new([0u8; 32]);
-        master
-            .expand(INFO_MAC, mac_key.as_mut_slice())
-            .map_err(|_| ConfigError::Unsupported("HKDF output length"))?;
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(mac_key.as_slice())
-            .map_err(|_| ConfigError::Unsupported("HMAC key length"))?;
-        binding.begin_pae(&mut mac, PIECES);
-        mac.pae_piece(&[0; BLOCK_LEN][..padding(binding)]);
-        Ok(mac)
+        binding.expand_key(master, INFO_MAC, mac_key.as_mut_slice())?;
+        <Hmac<Sha256> as KeyInit>::new_from_slice(mac_key.as_slice())
+            .map_err(|_| ConfigError::Unsupported("HMAC key length"))
     }
 
     fn open(key: &Self::Key, parts: &mut Parts<'_>) -> Result<(), DecodeError> {
@@ -64,49 +55,39 @@ impl Suite for Signed {
     }
 }
 
-/// The MAC of one message, on top of the key's pre-absorbed constant pieces.
+/// The MAC of one message: the header (fixed length), then the body.
 fn sign(key: &Hmac<Sha256>, parts: &Parts<'_>) -> Hmac<Sha256> {
     let mut mac = key.clone();
-    mac.pae_piece(parts.head);
-    mac.pae_piece(parts.body);
+    mac.update(parts.head);
+    mac.update(parts.body);
     mac
-}
-
-/// The number of zero bytes that brings the constant part of the message (the piece count, the
-/// context, cookie name and purpose, and the padding's own length) to a whole number of SHA-256
-/// blocks.
-fn padding(binding: &Binding<'_>) -> usize {
-    let prefix = binding.pae_len() + PAE_NUMBER_LEN;
-    (BLOCK_LEN - prefix % BLOCK_LEN) % BLOCK_LEN
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::envelope::tests::{codec, ring, state};
     use super::*;
-
-    #[test]
-    fn the_constant_mac_prefix_fills_whole_blocks() {
-        let name = "n".repeat(70);
-        let purpose = [b'p'; 100];
-        for name_len in 0..70 {
-            for purpose_len in [0, 1, 13, 64, 100] {
-                let binding = Binding::new(&name[..name_len], &purpose[..purpose_len]);
-                let padding = padding(&binding);
-                assert!(padding < BLOCK_LEN);
-                // count, context, name, purpose, the padding's length: each length 8 bytes.
-                let prefix = 8 + (8 + 17) + (8 + name_len) + (8 + purpose_len) + 8;
-                assert_eq!(
-                    (prefix + padding) % BLOCK_LEN,
-                    0,
-                    "{name_len} {purpose_len}"
-                );
-            }
-        }
-    }
+    use crate::format::{Stamp, WireFormat};
 
     #[test]
     fn the_tag_is_hmac_sha256_sized() {
         assert_eq!(Signed::TAG_LEN, 32);
         assert_eq!(super::super::envelope::HEADER_LEN + Signed::TAG_LEN, 54);
+    }
+
+    #[test]
+    fn the_key_binds_the_cookie_name_and_purpose_injectively() {
+        let value = codec::<Signed>(&ring(7), "ab", "c")
+            .encode(&state(), 0.0, Stamp::Whole(0))
+            .unwrap();
+        assert!(codec::<Signed>(&ring(7), "ab", "c").decode(&value).is_ok());
+        // "ab" + "c" and "a" + "bc" concatenate alike; the PAE info keeps their keys apart.
+        for (name, purpose) in [("a", "bc"), ("ab", ""), ("abc", ""), ("ab", "d")] {
+            assert_eq!(
+                codec::<Signed>(&ring(7), name, purpose).decode(&value),
+                Err(DecodeError::BadSignature),
+                "{name:?} {purpose:?}"
+            );
+        }
     }
 }

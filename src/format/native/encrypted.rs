@@ -19,8 +19,8 @@
 //!
 //! The nonce is random for every cookie: a collision needs about 2^96 cookies under one key,
 //! which a stateless, multi-process server needs, having no counter to share. It comes straight
-//! from the operating system (`getrandom`) every time. That costs a system call (about 250 ns
-//! on the development machine; glibc 2.41+ on Linux 6.11+ serves it from the vDSO), but a
+//! from the operating system (`getrandom`) every time. That costs a system call per cookie
+//! (BENCHMARKS.md measures it; glibc 2.41+ on Linux 6.11+ serves it from the vDSO), but a
 //! user-space generator would repeat its nonces in a process forked after it was seeded, and a
 //! repeated nonce under one key reveals the XOR of two plaintexts and allows forgeries.
 

@@ -125,7 +125,7 @@ impl Wire {
     /// Python formats' peers are the Python frameworks themselves).
     pub fn has_cookie_jar_peer(self) -> bool {
         // XChaCha20-Poly1305's peer would be the same AES-GCM jar as XAES-256-GCM's.
-        !matches!(self, Self::Pyramid | Self::Django) && self.name() != "xchacha"
+        !matches!(self, Self::Pyramid | Self::Django | Self::Flask) && self.name() != "xchacha"
     }
 
     pub fn name(self) -> &'static str {
@@ -139,12 +139,6 @@ impl Wire {
             Self::Django => "django",
             Self::Flask => "flask",
         }
-    }
-
-    /// Whether the `cookie` crate's jar is this format's peer (the native formats only: the
-    /// Python formats' peers are the Python frameworks themselves).
-    pub fn has_jar_peer(self) -> bool {
-        !matches!(self, Self::Pyramid | Self::Flask)
     }
 
     /// A factory with every default except the format, the secret (fixed for repeatability) and

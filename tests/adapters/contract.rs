@@ -174,6 +174,7 @@ macro_rules! contract_tests {
             used_session_varies_on_cookie_and_its_set_cookie_is_private,
             handlers_own_cache_control_and_vary_are_kept,
             cache_headers_can_be_turned_off,
+            python_formats_round_trip_through_the_adapter,
         );
     };
     (@each $harness:ty; $($scenario:ident,)*) => {
@@ -560,4 +561,61 @@ pub fn cache_headers_can_be_turned_off<H: Harness>() {
     login.session_cookie();
     assert!(login.header_values("vary").is_empty(), "{login:?}");
     assert!(login.header_values("cache-control").is_empty(), "{login:?}");
+}
+
+/// Every migration format through this adapter: a Python app's cookie, with its framework's
+/// cookie name, is written, read back, and refused once tampered with.
+pub fn python_formats_round_trip_through_the_adapter<H: Harness>() {
+    let presets: [(
+        &str,
+        fn(cookie_session::CookieSessionBuilder) -> cookie_session::CookieSessionBuilder,
+    ); 4] = [
+        ("pyramid", |b| {
+            b.pyramid(cookie_session::PyramidHash::Sha512)
+        }),
+        ("pyramid-legacy", |b| b.pyramid_legacy()),
+        ("flask", |b| b.flask()),
+        ("django", |b| b.django(cookie_session::DjangoHash::Sha256)),
+    ];
+    for (name, preset) in presets {
+        let clock = clock();
+        let factory = preset(CookieSessionFactory::builder(secret_a()))
+            .clock(clock.clone())
+            .build()
+            .expect("valid preset");
+        let app = H::app(factory.clone());
+        let cookie_name = factory.cookie_name().to_owned();
+
+        let login = app.get("/login", None);
+        let pair = login
+            .set_cookies()
+            .into_iter()
+            .find(|c| c.starts_with(&format!("{cookie_name}=")))
+            .unwrap_or_else(|| panic!("{name}: a {cookie_name} cookie in {login:?}"))
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let value = &pair[cookie_name.len() + 1..];
+        let verified = factory
+            .verify(value, clock.now())
+            .expect("the adapter's cookie verifies");
+        assert_eq!(verified.state["username"], "john", "{name}");
+
+        clock.advance(Duration::from_secs(5));
+        assert_eq!(app.get("/whoami", Some(&pair)).body, "john", "{name}");
+
+        let middle = pair.len() - 3;
+        let flipped = if &pair[middle..middle + 1] == "A" {
+            "B"
+        } else {
+            "A"
+        };
+        let tampered = format!("{}{flipped}{}", &pair[..middle], &pair[middle + 1..]);
+        assert_eq!(
+            app.get("/whoami", Some(&tampered)).body,
+            "anonymous",
+            "{name}"
+        );
+    }
 }

@@ -27,7 +27,10 @@
 
 use std::time::Duration;
 
-use cookie_session::{Clock, CookieSessionFactory, KeyRing, ManualClock, Secret, UnixTime};
+use cookie_session::{
+    Clock, CookieSessionBuilder, CookieSessionFactory, DjangoHash, KeyRing, ManualClock,
+    PyramidHash, Secret, UnixTime,
+};
 
 pub const START: u64 = 1_700_000_000;
 
@@ -566,16 +569,12 @@ pub fn cache_headers_can_be_turned_off<H: Harness>() {
 /// Every migration format through this adapter: a Python app's cookie, with its framework's
 /// cookie name, is written, read back, and refused once tampered with.
 pub fn python_formats_round_trip_through_the_adapter<H: Harness>() {
-    let presets: [(
-        &str,
-        fn(cookie_session::CookieSessionBuilder) -> cookie_session::CookieSessionBuilder,
-    ); 4] = [
-        ("pyramid", |b| {
-            b.pyramid(cookie_session::PyramidHash::Sha512)
-        }),
+    type Preset = fn(CookieSessionBuilder) -> CookieSessionBuilder;
+    let presets: [(&str, Preset); 4] = [
+        ("pyramid", |b| b.pyramid(PyramidHash::Sha512)),
         ("pyramid-legacy", |b| b.pyramid_legacy()),
         ("flask", |b| b.flask()),
-        ("django", |b| b.django(cookie_session::DjangoHash::Sha256)),
+        ("django", |b| b.django(DjangoHash::Sha256)),
     ];
     for (name, preset) in presets {
         let clock = clock();

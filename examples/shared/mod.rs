@@ -47,41 +47,33 @@ pub fn port_from_env() -> Result<u16, BoxError> {
 pub fn factory_from_env() -> Result<CookieSessionFactory, BoxError> {
     let format = std::env::var("SESSION_FORMAT").unwrap_or_else(|_| "native".to_owned());
     let secret_text = std::env::var("SESSION_SECRET").ok();
-    let builder = match format.as_str() {
-        "native" => {
-            let secret = match secret_text {
-                Some(_) => Secret::from_env("SESSION_SECRET")?,
-                None => {
-                    eprintln!(
-                        "warning: SESSION_SECRET is not set; using a fresh random secret, \
-                         so sessions will not survive a restart"
-                    );
-                    Secret::try_generate()?
-                }
-            };
-            CookieSessionFactory::builder(secret)
+    let secret = match &secret_text {
+        // As text: the native format needs 32 bytes of it, the Python formats take the app's
+        // secret as it is.
+        Some(text) => Secret::from_text(text),
+        None => {
+            eprintln!(
+                "warning: SESSION_SECRET is not set; using a fresh random secret, so sessions \
+                 will not survive a restart (nor be shared with a Python app)"
+            );
+            Secret::try_generate()?
         }
-        python => {
-            let Some(text) = secret_text else {
-                return Err(format!(
-                    "SESSION_FORMAT={python} reads and writes a Python app's cookies: set \
-                     SESSION_SECRET to that app's secret"
-                )
-                .into());
-            };
-            let builder = CookieSessionFactory::builder(Secret::from_text(&text));
-            let builder = match python {
-                "pyramid" => builder.pyramid(PyramidHash::default()),
-                "flask" => builder.flask(),
-                "django" => builder.django(DjangoHash::default()),
-                "pyramid-legacy" => builder.pyramid_legacy(),
-                _ => {
-                    return Err(
-                        "SESSION_FORMAT must be native, pyramid, flask, django or pyramid-legacy"
-                            .into(),
-                    );
-                }
-            };
+    };
+    let builder = CookieSessionFactory::builder(secret);
+    let builder = match format.as_str() {
+        "native" => builder,
+        "pyramid" => builder.pyramid(PyramidHash::default()),
+        "flask" => builder.flask(),
+        "django" => builder.django(DjangoHash::default()),
+        "pyramid-legacy" => builder.pyramid_legacy(),
+        _ => {
+            return Err(
+                "SESSION_FORMAT must be native, pyramid, flask, django or pyramid-legacy".into(),
+            );
+        }
+    };
+    let builder = match secret_text {
+        Some(text) if format != "native" => {
             if text.len() < 16 {
                 eprintln!(
                     "warning: SESSION_SECRET is only {} bytes long; accepted for compatibility \
@@ -91,6 +83,7 @@ pub fn factory_from_env() -> Result<CookieSessionFactory, BoxError> {
             }
             builder.allow_short_secret()
         }
+        _ => builder,
     };
     let builder = match std::env::var("SESSION_COOKIE_NAME") {
         Ok(name) => builder.cookie_name(name),

@@ -9,9 +9,6 @@
 //! produce streams a few bytes apart and so decide differently whether to compress. Either form
 //! is read by both frameworks, so interoperability does not depend on the decision.
 
-use miniz_oxide::deflate::core::{
-    CompressorOxide, TDEFLFlush, TDEFLStatus, compress_to_output, create_comp_flags_from_zip_params,
-};
 use miniz_oxide::inflate::{TINFLStatus, decompress_to_vec_zlib_with_limit};
 
 use crate::error::DecodeError;
@@ -30,7 +27,7 @@ const STATIC_TRIAL_MAX: usize = 1024;
 
 /// The zlib stream of `data`, if the frameworks would keep it: shorter than `data.len() - 1`.
 pub(crate) fn compress_if_worth_it(data: &[u8]) -> Option<Vec<u8>> {
-    let compressed = zlib(data, Blocks::Dynamic)?;
+    let compressed = miniz_oxide::deflate::compress_to_vec_zlib(data, LEVEL);
     if compressed.len() + 1 < data.len() {
         return Some(compressed);
     }
@@ -41,48 +38,26 @@ pub(crate) fn compress_if_worth_it(data: &[u8]) -> Option<Vec<u8>> {
     if data.len() > STATIC_TRIAL_MAX {
         return None;
     }
-    let fixed = zlib(data, Blocks::Static)?;
+    let fixed = static_zlib(data)?;
     (fixed.len() + 1 < data.len()).then_some(fixed)
 }
 
-/// Which Huffman blocks a stream is written with.
-#[derive(Clone, Copy)]
-enum Blocks {
-    /// `miniz_oxide`'s own choice (dynamic blocks for anything but tiny inputs).
-    Dynamic,
-    /// Static-Huffman blocks only.
-    Static,
-}
-
-thread_local! {
-    /// One compressor per thread and kind of block, reset before each use: making one allocates
-    /// and initialises some 300 KB of tables, which was most of a small session's `finish`.
-    static COMPRESSORS: std::cell::RefCell<[Option<Box<CompressorOxide>>; 2]> =
-        const { std::cell::RefCell::new([None, None]) };
-}
-
-/// `data` as one zlib stream at level 6, `None` if `miniz_oxide` fails.
-fn zlib(data: &[u8], blocks: Blocks) -> Option<Vec<u8>> {
+/// `data` as one zlib stream of static-Huffman blocks (level 6), `None` if `miniz_oxide` fails.
+fn static_zlib(data: &[u8]) -> Option<Vec<u8>> {
     use miniz_oxide::deflate::core::deflate_flags::TDEFL_FORCE_ALL_STATIC_BLOCKS;
-    COMPRESSORS.with(|compressors| {
-        let mut compressors = compressors.try_borrow_mut().ok()?;
-        let compressor = compressors[blocks as usize].get_or_insert_with(|| {
-            // window_bits 1: a zlib header and Adler-32 trailer, as `zlib.compress` writes.
-            let flags = create_comp_flags_from_zip_params(LEVEL.into(), 1, 0);
-            let flags = match blocks {
-                Blocks::Dynamic => flags,
-                Blocks::Static => flags | TDEFL_FORCE_ALL_STATIC_BLOCKS,
-            };
-            Box::new(CompressorOxide::new(flags))
-        });
-        compressor.reset();
-        let mut out = Vec::with_capacity(data.len() / 2 + 64);
-        let (status, _) = compress_to_output(compressor, data, TDEFLFlush::Finish, |chunk| {
-            out.extend_from_slice(chunk);
-            true
-        });
-        (status == TDEFLStatus::Done).then_some(out)
-    })
+    use miniz_oxide::deflate::core::{
+        CompressorOxide, TDEFLFlush, TDEFLStatus, compress_to_output,
+        create_comp_flags_from_zip_params,
+    };
+    // window_bits 1: a zlib header and Adler-32 trailer, as `zlib.compress` writes.
+    let flags = create_comp_flags_from_zip_params(LEVEL.into(), 1, 0);
+    let mut compressor = CompressorOxide::new(flags | TDEFL_FORCE_ALL_STATIC_BLOCKS);
+    let mut out = Vec::with_capacity(data.len());
+    let (status, _) = compress_to_output(&mut compressor, data, TDEFLFlush::Finish, |chunk| {
+        out.extend_from_slice(chunk);
+        true
+    });
+    (status == TDEFLStatus::Done).then_some(out)
 }
 
 /// Inflates a zlib stream of at most [`MAX_INFLATED_LEN`] bytes of output.
@@ -123,46 +98,6 @@ mod tests {
         // Where miniz's dynamic block wins, it is kept (Python: 130 bytes for these 139).
         let small = br#"{"_csrft_":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b","name":"Jonathan Quincy Public","roles":["administrator","editor"],"user_id":4815162}"#;
         assert_eq!(compress_if_worth_it(small).map(|c| c.len()), Some(130));
-    }
-
-    fn fresh_static(data: &[u8]) -> Vec<u8> {
-        use miniz_oxide::deflate::core::deflate_flags::TDEFL_FORCE_ALL_STATIC_BLOCKS;
-        let flags = create_comp_flags_from_zip_params(LEVEL.into(), 1, 0);
-        let mut compressor = CompressorOxide::new(flags | TDEFL_FORCE_ALL_STATIC_BLOCKS);
-        let mut out = Vec::new();
-        compress_to_output(&mut compressor, data, TDEFLFlush::Finish, |chunk| {
-            out.extend_from_slice(chunk);
-            true
-        });
-        out
-    }
-
-    /// The reused compressor writes exactly what a fresh one writes, whatever came before it.
-    #[test]
-    fn a_reused_compressor_writes_what_a_fresh_one_writes() {
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
-        for round in 0..300 {
-            let len = (next() % 3000) as usize;
-            let alphabet = 2 + (next() % 60) as u8;
-            let data: Vec<u8> = (0..len)
-                .map(|_| b' ' + (next() % u64::from(alphabet)) as u8)
-                .collect();
-            let fresh = miniz_oxide::deflate::compress_to_vec_zlib(&data, LEVEL);
-            assert_eq!(
-                zlib(&data, Blocks::Dynamic).unwrap(),
-                fresh,
-                "round {round}"
-            );
-            let fixed = zlib(&data, Blocks::Static).unwrap();
-            assert_eq!(fixed, fresh_static(&data), "round {round}");
-            assert_eq!(inflate_bounded(&fixed).unwrap(), data, "round {round}");
-        }
     }
 
     #[test]

@@ -246,51 +246,8 @@ impl<'a> Scanner<'a> {
         self.skip_whitespace();
         let start = self.pos;
         match self.peek() {
-            Some(b'{') => {
-                self.open(b'{')?;
-                self.skip_whitespace();
-                if self.peek() == Some(b'}') {
-                    self.pos += 1;
-                } else {
-                    loop {
-                        self.skip_whitespace();
-                        self.string()?;
-                        self.expect(b':')?;
-                        self.value()?;
-                        self.skip_whitespace();
-                        match self.peek() {
-                            Some(b',') => self.pos += 1,
-                            Some(b'}') => {
-                                self.pos += 1;
-                                break;
-                            }
-                            _ => return bad(),
-                        }
-                    }
-                }
-                self.close();
-            }
-            Some(b'[') => {
-                self.open(b'[')?;
-                self.skip_whitespace();
-                if self.peek() == Some(b']') {
-                    self.pos += 1;
-                } else {
-                    loop {
-                        self.value()?;
-                        self.skip_whitespace();
-                        match self.peek() {
-                            Some(b',') => self.pos += 1,
-                            Some(b']') => {
-                                self.pos += 1;
-                                break;
-                            }
-                            _ => return bad(),
-                        }
-                    }
-                }
-                self.close();
-            }
+            Some(b'{') => self.items(b'{', b'}', |scanner| scanner.member().map(drop))?,
+            Some(b'[') => self.items(b'[', b']', |scanner| scanner.value().map(drop))?,
             Some(b'"') => {
                 self.string()?;
             }
@@ -306,38 +263,57 @@ impl<'a> Scanner<'a> {
 
     /// Scans an object, answering its top-level entries (every nested value validated).
     pub(crate) fn object(&mut self) -> Scan<Vec<RawEntry>> {
-        self.open(b'{')?;
         let mut entries = Vec::new();
+        self.items(b'{', b'}', |scanner| {
+            entries.push(scanner.member()?);
+            Ok(())
+        })?;
+        Ok(entries)
+    }
+
+    /// One `"key": value` member of an object.
+    fn member(&mut self) -> Scan<RawEntry> {
         self.skip_whitespace();
-        if self.peek() == Some(b'}') {
+        let key_start = self.pos;
+        let key_escaped = self.string()?;
+        let key = key_start..self.pos;
+        self.expect(b':')?;
+        let value = self.value()?;
+        Ok(RawEntry {
+            key,
+            key_escaped,
+            value,
+        })
+    }
+
+    /// A container from `open` to `close`: its items, each scanned by `item`, separated by
+    /// commas (none after the last), counted against the depth limit.
+    fn items(
+        &mut self,
+        open: u8,
+        close: u8,
+        mut item: impl FnMut(&mut Self) -> Scan<()>,
+    ) -> Scan<()> {
+        self.open(open)?;
+        self.skip_whitespace();
+        if self.peek() == Some(close) {
             self.pos += 1;
-            self.close();
-            return Ok(entries);
-        }
-        loop {
-            self.skip_whitespace();
-            let key_start = self.pos;
-            let key_escaped = self.string()?;
-            let key = key_start..self.pos;
-            self.expect(b':')?;
-            let value = self.value()?;
-            entries.push(RawEntry {
-                key,
-                key_escaped,
-                value,
-            });
-            self.skip_whitespace();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {
-                    self.pos += 1;
-                    break;
+        } else {
+            loop {
+                item(self)?;
+                self.skip_whitespace();
+                match self.peek() {
+                    Some(b',') => self.pos += 1,
+                    Some(byte) if byte == close => {
+                        self.pos += 1;
+                        break;
+                    }
+                    _ => return bad(),
                 }
-                _ => return bad(),
             }
         }
         self.close();
-        Ok(entries)
+        Ok(())
     }
 }
 

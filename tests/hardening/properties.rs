@@ -61,7 +61,8 @@ fn timeless(
         .unwrap()
 }
 
-fn json_value() -> impl Strategy<Value = Value> {
+/// Any JSON value of a few levels (finite numbers only). Shared with the other formats' properties.
+pub(crate) fn json_value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),

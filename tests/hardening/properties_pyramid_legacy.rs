@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use cookie_session::{CookieSessionFactory, KeyRing, Secret, UnixTime};
 use proptest::prelude::*;
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
+
+use crate::properties::json_value;
 
 const CASES: u32 = 128;
 
@@ -21,24 +23,6 @@ fn factory(keys: impl Into<KeyRing>) -> CookieSessionFactory {
 
 fn secret(n: u8) -> Secret {
     Secret::from_text(format!("pyramid 1.x property secret #{n}"))
-}
-
-fn json_value() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::Bool),
-        any::<i64>().prop_map(Value::from),
-        any::<u64>().prop_map(Value::from),
-        any::<f64>().prop_filter_map("finite", |f| Number::from_f64(f).map(Value::Number)),
-        any::<String>().prop_map(Value::String),
-    ];
-    leaf.prop_recursive(4, 48, 6, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::vec((any::<String>(), inner), 0..6)
-                .prop_map(|pairs| Value::Object(pairs.into_iter().collect())),
-        ]
-    })
 }
 
 fn json_state() -> impl Strategy<Value = Map<String, Value>> {

@@ -161,16 +161,22 @@ fn pyramid_vector_seeds(vectors_dir: &Path, seeds: &mut Vec<Seed>) -> Result<(),
     Ok(())
 }
 
+/// The `cases` of a vector file (Pyramid 1.x, Flask, Django) in `vectors_dir`.
+fn vector_cases(vectors_dir: &Path, file: &str) -> Result<Vec<Value>, String> {
+    let path = vectors_dir.join(file);
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut vectors: Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    match vectors["cases"].take() {
+        Value::Array(cases) => Ok(cases),
+        _ => Err(format!("{}: no cases", path.display())),
+    }
+}
+
 /// The Pyramid 1.x vectors: each cookie for `decode_pyramid_legacy`, the pickle behind it for
 /// `pickle_reader`, plus hand-made hostile pickles (a global call, a memo bomb, deep nesting).
 fn pyramid_legacy_seeds(vectors_dir: &Path, seeds: &mut Vec<Seed>) -> Result<(), String> {
-    let path = vectors_dir.join("pyramid-legacy.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let vectors: Value =
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    let cases = vectors["cases"]
-        .as_array()
-        .ok_or_else(|| format!("{}: no cases", path.display()))?;
+    let cases = vector_cases(vectors_dir, "pyramid-legacy.json")?;
     for (i, case) in cases.iter().enumerate() {
         let Some(cookie) = case["cookie"].as_str() else {
             continue;
@@ -285,13 +291,7 @@ const DJANGO_VECTORS: &str = "django-signed-cookies.json";
 /// with the harness's Django keys (valid, expired, from the future, under the old key,
 /// compressed or not), as text and, for compressed ones, as their zlib stream.
 fn django_seeds(vectors_dir: &Path, seeds: &mut Vec<Seed>) -> Result<(), String> {
-    let path = vectors_dir.join(DJANGO_VECTORS);
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let vectors: Value =
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    let cases = vectors["cases"]
-        .as_array()
-        .ok_or_else(|| format!("{}: no cases", path.display()))?;
+    let cases = vector_cases(vectors_dir, DJANGO_VECTORS)?;
     for (i, case) in cases.iter().enumerate() {
         for field in ["cookie", "value", "payload_json"] {
             if let Some(text) = case[field].as_str() {

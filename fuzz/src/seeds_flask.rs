@@ -7,7 +7,6 @@ use std::path::Path;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cookie_session::{CookieSessionFactory, KeyRing, Secret, UnixTime};
-use serde_json::Value;
 
 use super::{Seed, sample_states};
 use crate::harness::{FLASK_OLD_SECRET, FLASK_SECRET, NOW_SECS};
@@ -17,13 +16,7 @@ const TARGET: &str = "decode_flask";
 const FLASK_VECTORS: &str = "flask-session.json";
 
 pub(super) fn flask_seeds(vectors_dir: &Path, seeds: &mut Vec<Seed>) -> Result<(), String> {
-    let path = vectors_dir.join(FLASK_VECTORS);
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let vectors: Value =
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    let cases = vectors["cases"]
-        .as_array()
-        .ok_or_else(|| format!("{}: no cases", path.display()))?;
+    let cases = super::vector_cases(vectors_dir, FLASK_VECTORS)?;
     for (i, case) in cases.iter().enumerate() {
         let Some(cookie) = case["cookie"].as_str() else {
             continue;

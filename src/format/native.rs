@@ -41,13 +41,15 @@
 //! such a cookie would hand its hidden contents to the browser in readable form.
 //!
 //! The parts: `envelope` (header, key ids, key derivation, PAE, the one open/seal path),
-//! `signed` and `encrypted` (the `envelope::Suite`s).
+//! `signed` and `encrypted` (the `envelope::Suite`s), `xaes` (XAES-256-GCM itself).
 
 mod envelope;
 mod signed;
 
 #[cfg(feature = "encryption")]
 mod encrypted;
+#[cfg(feature = "encryption")]
+mod xaes;
 
 #[cfg(feature = "encryption")]
 pub(crate) use encrypted::{XChaCha, Xaes};

@@ -17,6 +17,9 @@
 //! the CPU has AES and carry-less multiplication instructions (BENCHMARKS.md); XChaCha20-Poly1305
 //! stays readable and selectable for machines without them.
 //!
+//! XAES-256-GCM is this crate's own few lines (`xaes.rs`) on `aes`/`aes-gcm`, checked against
+//! C2SP's vectors and RustCrypto's `xaes-256-gcm`; XChaCha20-Poly1305 is RustCrypto's.
+//!
 //! The nonce is random for every cookie: a collision needs about 2^96 cookies under one key,
 //! which a stateless, multi-process server needs, having no counter to share. It comes straight
 //! from the operating system (`getrandom`) every time. That costs a system call per cookie
@@ -27,32 +30,108 @@
 use std::marker::PhantomData;
 
 use chacha20poly1305::XChaCha20Poly1305;
-use chacha20poly1305::aead::array::typenum::Unsigned as _;
-use chacha20poly1305::aead::{AeadCore, AeadInOut, KeyInit, KeySizeUser, Nonce, Tag};
+use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use hkdf::Hkdf;
 use sha2::Sha256;
-use xaes_256_gcm::Xaes256Gcm;
 use zeroize::Zeroizing;
 
 use super::envelope::{Binding, Parts, Suite};
+use super::xaes::{self, AeadFailure, Xaes256Gcm};
 use crate::error::{ConfigError, DecodeError, EncodeError};
 
-/// An AEAD with a 192-bit nonce, as an encrypted suite uses it.
-pub(crate) trait Cipher: AeadInOut + KeyInit + Send + Sync + 'static {
+/// The random nonce's length: 24 bytes for every encrypted suite.
+const NONCE_LEN: usize = xaes::NONCE_LEN;
+/// The tag's length: 16 bytes for every encrypted suite.
+const TAG_LEN: usize = xaes::TAG_LEN;
+
+/// An AEAD with a 256-bit key, a 192-bit nonce and a 128-bit tag, as an encrypted suite uses it.
+/// The methods are the suite's whole use of the cipher, whichever crate implements it.
+pub(crate) trait Cipher: Send + Sync + 'static {
     /// The suite byte.
     const BYTE: u8;
     /// HKDF label of its key: never the same key as another suite's.
     const LABEL: &'static [u8];
+
+    /// The cipher under `key`, set up once for every message.
+    fn with_key(key: &[u8; xaes::KEY_LEN]) -> Self;
+
+    /// Encrypts `body` in place, authenticating `ad` with it.
+    fn seal(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        ad: &[u8],
+        body: &mut [u8],
+    ) -> Result<[u8; TAG_LEN], AeadFailure>;
+
+    /// Authenticates `ad` and `body` against `tag`, and decrypts `body` in place.
+    fn open(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        ad: &[u8],
+        body: &mut [u8],
+        tag: &[u8; TAG_LEN],
+    ) -> Result<(), AeadFailure>;
 }
 
+/// Wipes its key on drop (the crate's `zeroize` feature).
 impl Cipher for XChaCha20Poly1305 {
     const BYTE: u8 = 0x02;
     const LABEL: &'static [u8] = b"cookie-session/v2/enc/xchacha20poly1305";
+
+    fn with_key(key: &[u8; xaes::KEY_LEN]) -> Self {
+        Self::new(key.into())
+    }
+
+    fn seal(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        ad: &[u8],
+        body: &mut [u8],
+    ) -> Result<[u8; TAG_LEN], AeadFailure> {
+        let tag = self
+            .encrypt_inout_detached(nonce.into(), ad, body.into())
+            .map_err(|_| AeadFailure)?;
+        Ok(tag.into())
+    }
+
+    fn open(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        ad: &[u8],
+        body: &mut [u8],
+        tag: &[u8; TAG_LEN],
+    ) -> Result<(), AeadFailure> {
+        self.decrypt_inout_detached(nonce.into(), ad, body.into(), tag.into())
+            .map_err(|_| AeadFailure)
+    }
 }
 
 impl Cipher for Xaes256Gcm {
     const BYTE: u8 = 0x03;
     const LABEL: &'static [u8] = b"cookie-session/v2/enc/xaes-256-gcm";
+
+    fn with_key(key: &[u8; xaes::KEY_LEN]) -> Self {
+        Self::new(key)
+    }
+
+    fn seal(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        ad: &[u8],
+        body: &mut [u8],
+    ) -> Result<[u8; TAG_LEN], AeadFailure> {
+        Self::seal(self, nonce, ad, body)
+    }
+
+    fn open(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        ad: &[u8],
+        body: &mut [u8],
+        tag: &[u8; TAG_LEN],
+    ) -> Result<(), AeadFailure> {
+        Self::open(self, nonce, ad, body, tag)
+    }
 }
 
 /// The encrypted suite of cipher `C`: the client can neither read nor forge the state.
@@ -63,45 +142,40 @@ pub(crate) type XChaCha = Encrypted<XChaCha20Poly1305>;
 /// Suite `0x03`.
 pub(crate) type Xaes = Encrypted<Xaes256Gcm>;
 
-/// The random nonce's length: 24 bytes for every encrypted suite.
-const NONCE_LEN: usize = 24;
-
 impl<C: Cipher> Suite for Encrypted<C> {
     const BYTE: u8 = C::BYTE;
     const CONFIDENTIAL: bool = true;
-    const NONCE_LEN: usize = {
-        assert!(<C as AeadCore>::NonceSize::USIZE == NONCE_LEN);
-        NONCE_LEN
-    };
-    const TAG_LEN: usize = <C as AeadCore>::TagSize::USIZE;
-    /// Wipes its key on drop (the crates' `zeroize` features).
+    const NONCE_LEN: usize = NONCE_LEN;
+    const TAG_LEN: usize = TAG_LEN;
+    /// Wipes its key on drop.
     type Key = C;
 
     fn derive(master: &Hkdf<Sha256>, binding: &Binding<'_>) -> Result<Self::Key, ConfigError> {
-        let mut key = Zeroizing::new([0u8; 32]);
-        let key = key
-            .get_mut(..<C as KeySizeUser>::KeySize::USIZE)
-            .ok_or(ConfigError::Unsupported("AEAD key length"))?;
-        binding.expand_key(master, C::LABEL, key)?;
-        C::new_from_slice(key).map_err(|_| ConfigError::Unsupported("AEAD key length"))
+        let mut key = Zeroizing::new([0u8; xaes::KEY_LEN]);
+        binding.expand_key(master, C::LABEL, &mut *key)?;
+        Ok(C::with_key(&key))
     }
 
     fn open(key: &Self::Key, parts: &mut Parts<'_>) -> Result<(), DecodeError> {
         // Both conversions have exact lengths by construction of the parts.
-        let nonce = Nonce::<C>::try_from(&*parts.nonce()).map_err(|_| DecodeError::Truncated)?;
-        let tag = Tag::<C>::try_from(&*parts.tag).map_err(|_| DecodeError::Truncated)?;
-        key.decrypt_inout_detached(&nonce, parts.head, (&mut *parts.body).into(), &tag)
-            .map_err(|_| DecodeError::BadSignature)
+        let nonce: [u8; NONCE_LEN] = (*parts.nonce())
+            .try_into()
+            .map_err(|_| DecodeError::Truncated)?;
+        let tag: [u8; TAG_LEN] = (*parts.tag)
+            .try_into()
+            .map_err(|_| DecodeError::Truncated)?;
+        key.open(&nonce, parts.head, parts.body, &tag)
+            .map_err(|AeadFailure| DecodeError::BadSignature)
     }
 
     fn seal(key: &Self::Key, parts: &mut Parts<'_>) -> Result<(), EncodeError> {
-        let mut nonce = Nonce::<C>::default();
+        let mut nonce = [0u8; NONCE_LEN];
         getrandom::fill(&mut nonce).map_err(|_| EncodeError::RandomUnavailable)?;
         parts.nonce().copy_from_slice(&nonce);
         // The only failure is a plaintext beyond the cipher's limit (gigabytes).
         let tag = key
-            .encrypt_inout_detached(&nonce, parts.head, (&mut *parts.body).into())
-            .map_err(|_| EncodeError::Encryption)?;
+            .seal(&nonce, parts.head, parts.body)
+            .map_err(|AeadFailure| EncodeError::Encryption)?;
         parts.tag.copy_from_slice(&tag);
         Ok(())
     }

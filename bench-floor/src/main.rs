@@ -4,6 +4,11 @@
 //! `instructions` driver: `floor OPERATION COUNT`, `floor --list`.
 //!
 //! * signed: `b64url(json ‖ HMAC-SHA256(json))`, the key absorbed once (each message clones it);
+//! * envelope: the same with everything the native envelope must also do, and nothing else:
+//!   `b64url(header(22) ‖ json ‖ HMAC-SHA256(header ‖ json))`, the 22-byte header standing for
+//!   the suite, key id, flags and the two timestamps the library authenticates, and finish
+//!   writing the whole `Set-Cookie` value (`session=…; attributes`) into one buffer. This is the
+//!   floor of the wire format itself: the same bytes hashed, base64-encoded and written;
 //! * Pyramid: `b64url(HMAC-SHA512(payload) ‖ payload)` with `payload = [accessed, created,
 //!   {state}]` in Python's spelling, as Pyramid and the library write it; `serde_json` writes its
 //!   compact spelling (a few bytes shorter, so the floor hashes and encodes less than ours).
@@ -57,7 +62,7 @@ fn sizes() -> Vec<String> {
 /// Every operation's name.
 fn names() -> Vec<String> {
     let mut names = Vec::new();
-    for wire in ["signed", "pyramid"] {
+    for wire in ["signed", "envelope", "pyramid"] {
         for size in sizes() {
             for op in ["load", "finish"] {
                 names.push(format!("indep-{op}-{wire}-{size}"));
@@ -67,25 +72,53 @@ fn names() -> Vec<String> {
     names
 }
 
+/// The native envelope's authenticated header: suite, key id, flags, created, accessed.
+fn envelope_header() -> Vec<u8> {
+    let mut header = vec![0x01, 0xa1, 0xb2, 0xc3, 0xd4, 0x00];
+    header.extend_from_slice(&(NOW_SECS as u64).to_be_bytes());
+    header.extend_from_slice(&(NOW_SECS as u64).to_be_bytes());
+    header
+}
+
+/// What the envelope floor's finish writes around the cookie value (the library's benchmark
+/// factory writes `session=` and these attributes).
+const SET_COOKIE_NAME: &str = "session=";
+const SET_COOKIE_ATTRIBUTES: &str = "; HttpOnly; SameSite=Lax; Secure; Path=/";
+
 struct Signed {
     key: Hmac<Sha256>,
     cookie: String,
     state: Map<String, Value>,
+    /// Authenticated bytes before the JSON (empty for the bare signed floor).
+    header: Vec<u8>,
+    /// Whether finish writes the whole `Set-Cookie` value, name and attributes included.
+    set_cookie: bool,
     /// The sealed length of `state`: the finish buffer's exact capacity.
     sealed_len: usize,
 }
 
 impl Signed {
     fn new(compact: &str) -> Self {
+        Self::framed(compact, Vec::new(), false)
+    }
+
+    fn envelope(compact: &str) -> Self {
+        Self::framed(compact, envelope_header(), true)
+    }
+
+    fn framed(compact: &str, header: Vec<u8>, set_cookie: bool) -> Self {
         let key = Hmac::<Sha256>::new_from_slice(&MASTER[..32]).expect("any key length");
         let state: Map<String, Value> = serde_json::from_str(compact).expect("an object");
         let mut signed = Self {
             key,
             cookie: String::new(),
-            sealed_len: compact.len() + SHA256_LEN,
+            sealed_len: header.len() + compact.len() + SHA256_LEN,
+            header,
+            set_cookie: false,
             state,
         };
         signed.cookie = signed.finish();
+        signed.set_cookie = set_cookie;
         assert_eq!(signed.load().as_ref(), Some(&signed.state), "round trip");
         signed
     }
@@ -93,21 +126,35 @@ impl Signed {
     fn load(&self) -> Option<Map<String, Value>> {
         let mut raw = Vec::with_capacity(self.cookie.len() * 3 / 4 + 1);
         URL_SAFE_NO_PAD.decode_vec(&self.cookie, &mut raw).ok()?;
-        let (body, tag) = raw.split_at(raw.len().checked_sub(SHA256_LEN)?);
+        let (signed, tag) = raw.split_at(raw.len().checked_sub(SHA256_LEN)?);
         let mut mac = self.key.clone();
-        mac.update(body);
+        mac.update(signed);
         mac.verify_slice(tag).ok()?;
-        serde_json::from_slice(body).ok()
+        let header = signed.get(..self.header.len())?;
+        if header != self.header.as_slice() {
+            return None;
+        }
+        serde_json::from_slice(&signed[self.header.len()..]).ok()
     }
 
     fn finish(&self) -> String {
         let mut raw = Vec::with_capacity(self.sealed_len);
+        raw.extend_from_slice(&self.header);
         serde_json::to_writer(&mut raw, &self.state).expect("a map serializes");
         let mut mac = self.key.clone();
         mac.update(&raw);
         raw.extend_from_slice(&mac.finalize().into_bytes());
-        let mut out = String::with_capacity(base64::encoded_len(raw.len(), false).unwrap_or(0));
+        let value_len = base64::encoded_len(raw.len(), false).unwrap_or(0);
+        if !self.set_cookie {
+            let mut out = String::with_capacity(value_len);
+            URL_SAFE_NO_PAD.encode_string(&raw, &mut out);
+            return out;
+        }
+        let mut out =
+            String::with_capacity(SET_COOKIE_NAME.len() + value_len + SET_COOKIE_ATTRIBUTES.len());
+        out.push_str(SET_COOKIE_NAME);
         URL_SAFE_NO_PAD.encode_string(&raw, &mut out);
+        out.push_str(SET_COOKIE_ATTRIBUTES);
         out
     }
 }
@@ -187,6 +234,18 @@ fn operation(name: &str) -> Option<Box<dyn FnMut()>> {
         }
         ("finish", "signed") => {
             let floor = Signed::new(&compact);
+            Box::new(move || {
+                black_box(floor.finish());
+            })
+        }
+        ("load", "envelope") => {
+            let floor = Signed::envelope(&compact);
+            Box::new(move || {
+                black_box(floor.load());
+            })
+        }
+        ("finish", "envelope") => {
+            let floor = Signed::envelope(&compact);
             Box::new(move || {
                 black_box(floor.finish());
             })

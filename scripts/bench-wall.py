@@ -7,9 +7,14 @@ the pairs are interleaved across operations, and each figure is the best of seve
     BENCH_FEATURES=encryption WALL_ROUNDS=9 scripts/bench-wall.py ...
 
 Prints `operation<TAB>ns` lines (and appends them to bench-results/wall.tsv).
+
+`BENCH_WRAPPER` runs the driver under a command prefix, e.g. another C library's loader:
+    BENCH_WRAPPER="/opt/glibc241/usr/lib64/ld-linux-x86-64.so.2 --library-path \
+        /opt/glibc241/usr/lib/x86_64-linux-gnu" scripts/bench-wall.py ...
 """
 
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -17,13 +22,15 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pyramid_timing import ROOT, driver  # noqa: E402
 
-N1, N2 = 1000, 11000
+N1 = int(os.environ.get("WALL_N1", "1000"))
+N2 = int(os.environ.get("WALL_N2", "11000"))
 ROUNDS = int(os.environ.get("WALL_ROUNDS", "7"))
+WRAPPER = shlex.split(os.environ.get("BENCH_WRAPPER", ""))
 
 
 def timed(binary, op, n):
     start = time.perf_counter()
-    subprocess.run([binary, op, str(n)], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([*WRAPPER, binary, op, str(n)], check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 

@@ -571,6 +571,6 @@ pub(super) mod tests {
         #[cfg(feature = "encryption")]
         wiped::<chacha20poly1305::XChaCha20Poly1305>();
         #[cfg(feature = "encryption")]
-        wiped::<aes::Aes256>();
+        wiped::<aes::Aes256Enc>();
     }
 }

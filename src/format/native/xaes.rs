@@ -15,11 +15,16 @@
 //! every call into the cipher, and XAES calls it four times per message for a handful of
 //! blocks: on this project's machines a 150-byte seal took 2.1× as long as this one
 //! (BENCHMARKS.md, "Encrypted"). `aes-gcm` 0.10 is the audited (NCC Group) release line.
+//!
+//! Built without the `aes` and `pclmulqdq` target features (the default for `x86_64`), `aes`
+//! detects AES-NI at run time and calls its intrinsics instead of inlining them, which triples the
+//! cost of a message key; the README says how to build with them.
 
-use aes::Aes256;
+use aes::Aes256Enc;
 use aes::cipher::{BlockEncrypt, KeyInit as _};
-use aes_gcm::Aes256Gcm;
+use aes_gcm::AesGcm;
 use aes_gcm::aead::AeadInPlace;
+use aes_gcm::aead::consts::U12;
 use zeroize::{Zeroize, Zeroizing};
 
 /// The nonce: 24 bytes, random for every message.
@@ -32,10 +37,14 @@ pub(crate) const KEY_LEN: usize = 32;
 /// The bytes of the nonce that derive the per-message key; the rest is GCM's nonce.
 const DERIVING_LEN: usize = 12;
 
+/// AES-256-GCM with a 96-bit nonce on the encryption-only key schedule: GCM never decrypts a
+/// block, so neither key needs the decryption round keys `aes::Aes256` would also expand.
+type Aes256Gcm = AesGcm<Aes256Enc, U12>;
+
 /// An XAES-256-GCM key: the AES-256 key schedule and the derived subkey `K1`. Both are wiped on
 /// drop (`aes`'s `zeroize` feature, and `Drop` below).
 pub(crate) struct Xaes256Gcm {
-    aes: Aes256,
+    aes: Aes256Enc,
     k1: [u8; 16],
 }
 
@@ -46,7 +55,7 @@ pub(crate) struct AeadFailure;
 impl Xaes256Gcm {
     /// Expands `key` once for every message it will seal or open.
     pub(crate) fn new(key: &[u8; KEY_LEN]) -> Self {
-        let aes = Aes256::new(key.into());
+        let aes = Aes256Enc::new(key.into());
         let mut l = aes::Block::default();
         aes.encrypt_block(&mut l);
         let mut k1 = [0u8; 16];
@@ -101,7 +110,7 @@ impl Xaes256Gcm {
             }
             self.aes.encrypt_block(aes::Block::from_mut_slice(half));
         }
-        Aes256Gcm::new(aes_gcm::Key::<Aes256Gcm>::from_slice(&*key))
+        Aes256Gcm::new(aes::cipher::Key::<Aes256Gcm>::from_slice(&*key))
     }
 }
 

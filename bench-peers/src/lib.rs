@@ -3,7 +3,14 @@
 //! with cookie-session, with the framework's own session crate, and with no session at all.
 //!
 //! Used by the `peer-server` binary (the load tests' baselines and peers, see
-//! `scripts/loadtest.sh`) and by the in-process benchmark `benches/e2e.rs`.
+//! `scripts/loadtest.sh`), the `adapter-ops` binary (instruction counts of one request through
+//! each framework, see `scripts/callgrind.sh`) and the in-process benchmark `benches/e2e.rs`.
+//!
+//! The fair pairs: each framework's `plain` and `cookie_session` are the same program (same
+//! route, same handler shape, same `String` body built from a `u64`), differing only in the
+//! session layer and the handler's session read and write. The contract examples are not used as
+//! the with-session side, because they have more routes and read their configuration from the
+//! environment.
 
 use std::net::Ipv4Addr;
 
@@ -29,7 +36,15 @@ pub const VARIANTS: &[&str] = &[
     "actix-session-cookie",
     "actix-session-cookie-private",
     "rocket-plain",
+    "rocket-cookie-session",
 ];
+
+/// The visit count the no-session handlers answer: what a request with no previous visit would
+/// count, computed and formatted as the session handlers do (`previous + 1`, then `to_string`).
+pub fn count_without_session() -> String {
+    let previous: u64 = std::hint::black_box(0);
+    previous.saturating_add(1).to_string()
+}
 
 pub mod axum_apps {
     //! axum 0.8 routers.
@@ -37,9 +52,12 @@ pub mod axum_apps {
     use axum::http::StatusCode;
     use axum::routing::get;
 
-    /// No session: the framework's floor for this route.
+    /// No session: the same route and body as [`cookie_session`], without the layer.
     pub fn plain() -> Router {
-        Router::new().route("/visits", get(|| async { "1" }))
+        async fn visits() -> Result<String, StatusCode> {
+            Ok(super::count_without_session())
+        }
+        Router::new().route("/visits", get(visits))
     }
 
     /// cookie-session's axum layer.
@@ -47,10 +65,11 @@ pub mod axum_apps {
         use cookie_session::axum::{Session, SessionLayer};
         async fn visits(session: Session) -> Result<String, StatusCode> {
             let previous: u64 = session.get("visits").ok().flatten().unwrap_or(0);
+            let count = previous.saturating_add(1);
             session
-                .insert("visits", previous + 1)
+                .insert("visits", count)
                 .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
-            Ok((previous + 1).to_string())
+            Ok(count.to_string())
         }
         Router::new()
             .route("/visits", get(visits))
@@ -94,11 +113,9 @@ pub mod axum_apps {
 
 pub mod actix_apps {
     //! actix-web 4 service configurations (each wrapped in its middleware by the caller's `App`).
-    use actix_web::HttpResponse;
-
-    /// No session.
-    pub async fn plain() -> HttpResponse {
-        HttpResponse::Ok().body("1")
+    /// No session: the same handler shape and body as [`cookie_session`].
+    pub async fn plain() -> actix_web::Result<String> {
+        Ok(super::count_without_session())
     }
 
     /// cookie-session's actix extractor (the app must be wrapped in
@@ -107,8 +124,9 @@ pub mod actix_apps {
         session: cookie_session::actix::Session,
     ) -> actix_web::Result<String> {
         let previous: u64 = session.get("visits").ok().flatten().unwrap_or(0);
-        session.insert("visits", previous + 1)?;
-        Ok((previous + 1).to_string())
+        let count = previous.saturating_add(1);
+        session.insert("visits", count)?;
+        Ok(count.to_string())
     }
 
     /// actix-session's extractor (the app must be wrapped in `actix_session::SessionMiddleware`).
@@ -141,19 +159,42 @@ pub mod actix_apps {
 
 pub mod rocket_apps {
     //! rocket 0.5.
+    use rocket::http::Status;
     use rocket::{Build, Rocket, get, routes};
 
     #[get("/visits")]
-    fn visits() -> &'static str {
-        "1"
+    fn plain_visits() -> Result<String, Status> {
+        Ok(super::count_without_session())
     }
 
-    /// No session, on 127.0.0.1:`port`, logging off.
-    pub fn plain(port: u16) -> Rocket<Build> {
+    #[get("/visits")]
+    fn session_visits(session: cookie_session::rocket::Session) -> Result<String, Status> {
+        let previous: u64 = session.get("visits").ok().flatten().unwrap_or(0);
+        let count = previous.saturating_add(1);
+        session
+            .insert("visits", count)
+            .map_err(|_| Status::InternalServerError)?;
+        Ok(count.to_string())
+    }
+
+    fn configured(port: u16) -> Rocket<Build> {
         let figment = rocket::Config::figment()
             .merge(("address", super::Ipv4Addr::LOCALHOST))
             .merge(("port", port))
             .merge(("log_level", "off"));
-        rocket::custom(figment).mount("/", routes![visits])
+        rocket::custom(figment)
+    }
+
+    /// No session, on 127.0.0.1:`port`, logging off: the same route and body as
+    /// [`cookie_session`].
+    pub fn plain(port: u16) -> Rocket<Build> {
+        configured(port).mount("/", routes![plain_visits])
+    }
+
+    /// cookie-session's fairing and guard, on 127.0.0.1:`port`, logging off.
+    pub fn cookie_session(port: u16) -> Rocket<Build> {
+        configured(port)
+            .attach(cookie_session::rocket::SessionFairing::new(super::factory()))
+            .mount("/", routes![session_visits])
     }
 }

@@ -63,10 +63,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .route("/visits", get().to(actix_apps::actix_session))
             )
         }
-        "rocket-plain" => {
+        v @ ("rocket-plain" | "rocket-cookie-session") => {
+            let rocket = if v == "rocket-plain" {
+                rocket_apps::plain(port)
+            } else {
+                rocket_apps::cookie_session(port)
+            };
             rocket::execute(async move {
                 println!("listening on http://127.0.0.1:{port}");
-                rocket_apps::plain(port).launch().await.map(drop)
+                rocket.launch().await.map(drop)
             })?;
         }
         other => return Err(usage(other)),

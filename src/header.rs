@@ -17,11 +17,8 @@ pub(crate) const MAX_CANDIDATES: usize = 4;
 /// cost more than finding our cookie. Only the delimiters `;`, `=`, space, tab and `"` are looked
 /// at, all ASCII, so bytes that are not UTF-8 anywhere else cannot hide or split our cookie; a
 /// value of ours that is not UTF-8 is rejected by the caller.
-pub(crate) fn cookie_values<'a>(
-    header: &'a [u8],
-    name: &'a str,
-) -> impl Iterator<Item = &'a [u8]> {
-    header.split(|&b| b == b';').filter_map(move |pair| {
+pub(crate) fn cookie_values<'a>(header: &'a [u8], name: &'a str) -> impl Iterator<Item = &'a [u8]> {
+    pairs(header).filter_map(move |pair| {
         let equals = pair.iter().position(|&b| b == b'=')?;
         let (key, value) = (&pair[..equals], &pair[equals + 1..]);
         if trim_blanks(key) != name.as_bytes() {
@@ -35,6 +32,48 @@ pub(crate) fn cookie_values<'a>(
                 .unwrap_or(value),
         )
     })
+}
+
+/// The `;`-separated pairs of a header. The separators are found eight bytes at a time (a
+/// `Cookie` header is mostly other sites' cookies, up to a few kilobytes, all of which must be
+/// stepped over).
+fn pairs(header: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = Some(header);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match find_semicolon(current) {
+            Some(at) => {
+                rest = Some(&current[at + 1..]);
+                Some(&current[..at])
+            }
+            None => {
+                rest = None;
+                Some(current)
+            }
+        }
+    })
+}
+
+/// The position of the first `;` in `bytes`.
+fn find_semicolon(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const SEMICOLONS: u64 = u64::from_ne_bytes([b';'; 8]);
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_ne_bytes(chunk.try_into().unwrap_or([0; 8])) ^ SEMICOLONS;
+        // Non-zero exactly when some byte of `word` is zero, i.e. that byte was a `;`.
+        if word.wrapping_sub(ONES) & !word & HIGHS != 0 {
+            return chunk.iter().position(|&b| b == b';').map(|at| offset + at);
+        }
+        offset += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == b';')
+        .map(|at| offset + at)
 }
 
 /// A cookie value found by [`cookie_values`], as the text the decoders take. Every value a
@@ -51,7 +90,10 @@ pub(crate) fn value_text(value: &[u8]) -> &str {
 fn trim_blanks(bytes: &[u8]) -> &[u8] {
     let blank = |b: &u8| matches!(b, b' ' | b'\t');
     let start = bytes.iter().position(|b| !blank(b)).unwrap_or(bytes.len());
-    let end = bytes.iter().rposition(|b| !blank(b)).map_or(start, |last| last + 1);
+    let end = bytes
+        .iter()
+        .rposition(|b| !blank(b))
+        .map_or(start, |last| last + 1);
     &bytes[start..end]
 }
 
@@ -169,6 +211,28 @@ mod tests {
         assert!(values(b"", "session").is_empty());
         assert!(values(b"session", "session").is_empty());
         assert!(values(b";;;", "session").is_empty());
+    }
+
+    #[test]
+    fn splits_at_every_semicolon_wherever_it_falls_in_a_word() {
+        // Every position relative to the eight-byte steps, every byte value around it.
+        for len in 0..40 {
+            for at in 0..len {
+                for filler in [b'a', 0x00, 0x3a, 0x3c, 0x7f, 0x80, 0xbb, 0xff] {
+                    let mut header = vec![filler; len];
+                    header[at] = b';';
+                    assert_eq!(find_semicolon(&header), Some(at), "{len} {at} {filler}");
+                    let split: Vec<_> = pairs(&header).collect();
+                    assert_eq!(split, [&header[..at], &header[at + 1..]]);
+                }
+            }
+            let none = vec![b':'; len];
+            assert_eq!(find_semicolon(&none), None);
+            assert_eq!(pairs(&none).collect::<Vec<_>>(), [&none[..]]);
+        }
+        let many = b";a;;b=1;";
+        let split: Vec<_> = pairs(many).collect();
+        assert_eq!(split, [&b""[..], b"a", b"", b"b=1", b""]);
     }
 
     #[test]

@@ -303,8 +303,7 @@ impl LazySession {
             let now = self.factory.now();
             // Parsed as bytes: only our own cookie values are checked for UTF-8, never the
             // rest of the header (mostly other cookies).
-            let candidates =
-                cookie_values(headers, self.factory.cookie_name()).map(value_text);
+            let candidates = cookie_values(headers, self.factory.cookie_name()).map(value_text);
             let session = self.factory.load_first_valid(candidates, now);
             *state = State::Loaded { session, now };
         }
@@ -356,15 +355,14 @@ impl LazySession {
         let State::Loaded { session, now } = &*state else {
             return AfterResponse::Unchanged;
         };
-        let set_cookie =
-            match self
-                .factory
-                .finish_for_status(session, response.status, *now)
-            {
-                Ok(set_cookie) => set_cookie,
-                // Already logged by the core.
-                Err(error) => return AfterResponse::Replace(error),
-            };
+        let set_cookie = match self
+            .factory
+            .finish_for_status(session, response.status, *now)
+        {
+            Ok(set_cookie) => set_cookie,
+            // Already logged by the core.
+            Err(error) => return AfterResponse::Replace(error),
+        };
         let cache_headers = self.factory.cache_headers();
         let headers = SessionHeaders {
             vary_cookie: cache_headers,
@@ -503,7 +501,10 @@ mod tests {
             Some("malformed")
         );
 
-        let headers = [b"session=\xff\xfe; lang=\xe2\x82".as_slice(), header.as_bytes()];
+        let headers = [
+            b"session=\xff\xfe; lang=\xe2\x82".as_slice(),
+            header.as_bytes(),
+        ];
         let session = LazySession::new(factory, headers);
         assert_eq!(
             session.get::<String>("user").unwrap().as_deref(),

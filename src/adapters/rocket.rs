@@ -228,7 +228,12 @@ impl Fairing for SessionFairing {
         };
         let facts = ResponseFacts {
             status: res.status().code,
-            has_cache_control: res.headers().contains("Cache-Control"),
+            // Walked rather than looked up: the map hashes a name byte by byte (SipHash over
+            // `Uncased`), dearer than comparing the few names of a response.
+            has_cache_control: res
+                .headers()
+                .iter()
+                .any(|header| header.name().as_str().eq_ignore_ascii_case("Cache-Control")),
         };
         match session.after_response(facts) {
             AfterResponse::Unchanged => {}

@@ -17,6 +17,10 @@
 //!   `session − plain` is what the session costs a request in that framework.
 //! - `adapter-codec-visits`: the codec's own part of that request, without any adapter: load
 //!   the same cookie value (one clock read), read and write the counter, finish.
+//! - `adapter-rocket-client-jar`: what rocket's local client (not the server) does with the
+//!   session's `Set-Cookie`: `LocalResponse` parses every `Set-Cookie` of a response into a
+//!   fresh cookie jar. A server never does this, so it is subtracted from
+//!   `adapter-rocket-session − adapter-rocket-plain` to get the adapter's cost in rocket.
 //!
 //! Every operation checks its answer once during setup (the session one must count past the
 //! cookie's visits and send a new cookie), so a broken setup cannot be measured silently.
@@ -37,6 +41,7 @@ const OPS: &[&str] = &[
     "adapter-rocket-plain",
     "adapter-rocket-session",
     "adapter-codec-visits",
+    "adapter-rocket-client-jar",
 ];
 
 /// The cookie a returning visitor sends: `session=<value>` of a session with `visits = 41`.
@@ -174,6 +179,31 @@ fn rocket_op(op: &str, with_session: bool, cookie: String) -> Box<dyn FnMut()> {
     })
 }
 
+/// What rocket's `LocalResponse::new` does with one `Set-Cookie`: `Response::cookies` parses it
+/// (percent-decoding), and it is added, owned, to a new jar.
+fn rocket_client_jar_op() -> Box<dyn FnMut()> {
+    use rocket::http::Cookie;
+    use rocket::http::private::cookie::CookieJar;
+    let factory = factory();
+    let now = factory.now();
+    let mut session = factory.load(None, now);
+    session.insert("visits", VISITS + 1).expect("a number");
+    let set_cookie = factory
+        .finish(&session, now)
+        .expect("fits")
+        .expect("changed")
+        .into_string();
+    Box::new(move || {
+        let mut jar = CookieJar::new();
+        for cookie in std::iter::once(black_box(set_cookie.as_str()))
+            .filter_map(|header| Cookie::parse_encoded(header).ok())
+        {
+            jar.add_original(cookie.into_owned());
+        }
+        black_box(jar);
+    })
+}
+
 /// The codec's part of one `/visits` request: what any adapter has to pay.
 fn codec_op(value: String) -> Box<dyn FnMut()> {
     let factory = factory();
@@ -200,6 +230,7 @@ fn operation(op: &str) -> Option<Box<dyn FnMut()>> {
         "adapter-rocket-plain" => rocket_op(op, false, cookie),
         "adapter-rocket-session" => rocket_op(op, true, cookie),
         "adapter-codec-visits" => codec_op(value),
+        "adapter-rocket-client-jar" => rocket_client_jar_op(),
         _ => return None,
     })
 }

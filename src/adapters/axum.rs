@@ -201,11 +201,6 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        // `poll_ready` was called on `self.inner`; a clone is not necessarily ready. Call the
-        // ready one and keep the clone for the next request.
-        let clone = self.inner.clone();
-        let mut ready = std::mem::replace(&mut self.inner, clone);
-
         let cookie_headers = request.headers().get_all(COOKIE);
         let session = LazySession::new(
             self.factory.clone(),
@@ -216,7 +211,9 @@ where
             .insert(SessionInRequest(session.clone()));
         let on_encode_error = Arc::clone(&self.on_encode_error);
 
-        let response = ready.call(request);
+        // `self.inner` is the service `poll_ready` was called on, and it is called right here
+        // (the future below only holds its response future), so no clone of it is needed.
+        let response = self.inner.call(request);
         Box::pin(async move {
             let response = response.await?.map(Body::new);
             Ok(finish(response, &session, &*on_encode_error))

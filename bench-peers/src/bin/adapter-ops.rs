@@ -82,11 +82,14 @@ fn axum_op(op: &str, with_session: bool, cookie: String) -> Box<dyn FnMut()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("a runtime");
+    // `with_state` turns the handlers into routes once, as serving a router does, instead of
+    // on every call.
     let router = if with_session {
         axum_apps::cookie_session()
     } else {
         axum_apps::plain()
-    };
+    }
+    .with_state(());
     let request = move || {
         let request = Request::get("/visits")
             .header(header::COOKIE, cookie.as_str())

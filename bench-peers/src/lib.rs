@@ -28,16 +28,40 @@ pub fn factory() -> CookieSessionFactory {
 /// The variants `peer-server` can serve.
 pub const VARIANTS: &[&str] = &[
     "axum-plain",
+    "axum-codec",
     "axum-cookie-session",
     "axum-tower-sessions-memory",
     "axum-tower-sessions-cookie",
     "actix-plain",
+    "actix-codec",
     "actix-cookie-session",
     "actix-session-cookie",
     "actix-session-cookie-private",
     "rocket-plain",
+    "rocket-codec",
     "rocket-cookie-session",
 ];
+
+/// The codec's own part of a `/visits` request, for the `codec` servers: the session cookie's
+/// value taken from a `Cookie` header of the form `session=<value>` (what the load tests send) with
+/// no parsing beyond that prefix, then load (one clock read), read and write the counter, and
+/// finish, the `Set-Cookie` value discarded. In a server (cold caches, the kernel's work between
+/// requests) it measures what the codec costs there, so that the with-session server's extra cost
+/// can be split into codec and adapter in the same run.
+pub fn codec_visits(cookie_header: Option<&[u8]>) -> String {
+    static FACTORY: std::sync::OnceLock<CookieSessionFactory> = std::sync::OnceLock::new();
+    let factory = FACTORY.get_or_init(factory);
+    let value = cookie_header
+        .and_then(|header| header.strip_prefix(b"session="))
+        .and_then(|value| std::str::from_utf8(value).ok());
+    let now = factory.now();
+    let mut session = factory.load(value, now);
+    let previous: u64 = session.get("visits").ok().flatten().unwrap_or(0);
+    let count = previous.saturating_add(1);
+    let _ = session.insert("visits", count);
+    let _ = std::hint::black_box(factory.finish(&session, now));
+    count.to_string()
+}
 
 /// The visit count the no-session handlers answer: what a request with no previous visit would
 /// count, computed and formatted as the session handlers do (`previous + 1`, then `to_string`).
@@ -56,6 +80,16 @@ pub mod axum_apps {
     pub fn plain() -> Router {
         async fn visits() -> Result<String, StatusCode> {
             Ok(super::count_without_session())
+        }
+        Router::new().route("/visits", get(visits))
+    }
+
+    /// No session layer; the handler runs the codec on the request's cookie (see
+    /// [`codec_visits`](super::codec_visits)).
+    pub fn codec() -> Router {
+        async fn visits(headers: axum::http::HeaderMap) -> Result<String, StatusCode> {
+            let cookie = headers.get(axum::http::header::COOKIE);
+            Ok(super::codec_visits(cookie.map(|value| value.as_bytes())))
         }
         Router::new().route("/visits", get(visits))
     }
@@ -118,6 +152,13 @@ pub mod actix_apps {
         Ok(super::count_without_session())
     }
 
+    /// No session middleware; the handler runs the codec on the request's cookie (see
+    /// [`codec_visits`](super::codec_visits)).
+    pub async fn codec(request: actix_web::HttpRequest) -> actix_web::Result<String> {
+        let cookie = request.headers().get(actix_web::http::header::COOKIE);
+        Ok(super::codec_visits(cookie.map(|value| value.as_bytes())))
+    }
+
     /// cookie-session's actix extractor (the app must be wrapped in
     /// `cookie_session::actix::SessionMiddleware`).
     pub async fn cookie_session(
@@ -167,6 +208,26 @@ pub mod rocket_apps {
         Ok(super::count_without_session())
     }
 
+    /// The request's first `Cookie` header, for the codec route.
+    struct CookieHeader(Option<String>);
+
+    #[rocket::async_trait]
+    impl<'r> rocket::request::FromRequest<'r> for CookieHeader {
+        type Error = std::convert::Infallible;
+
+        async fn from_request(
+            req: &'r rocket::Request<'_>,
+        ) -> rocket::request::Outcome<Self, Self::Error> {
+            let cookie = req.headers().get_one("Cookie").map(str::to_owned);
+            rocket::request::Outcome::Success(Self(cookie))
+        }
+    }
+
+    #[get("/visits")]
+    fn codec_visits(cookie: CookieHeader) -> Result<String, Status> {
+        Ok(super::codec_visits(cookie.0.as_deref().map(str::as_bytes)))
+    }
+
     #[get("/visits")]
     fn session_visits(session: cookie_session::rocket::Session) -> Result<String, Status> {
         let previous: u64 = session.get("visits").ok().flatten().unwrap_or(0);
@@ -189,6 +250,12 @@ pub mod rocket_apps {
     /// [`cookie_session`].
     pub fn plain(port: u16) -> Rocket<Build> {
         configured(port).mount("/", routes![plain_visits])
+    }
+
+    /// No fairing; the handler runs the codec on the request's cookie (see
+    /// [`codec_visits`](super::codec_visits)), on 127.0.0.1:`port`, logging off.
+    pub fn codec(port: u16) -> Rocket<Build> {
+        configured(port).mount("/", routes![codec_visits])
     }
 
     /// cookie-session's fairing and guard, on 127.0.0.1:`port`, logging off.

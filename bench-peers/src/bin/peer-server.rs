@@ -31,6 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         v if v.starts_with("axum-") => {
             let router = match v {
                 "axum-plain" => axum_apps::plain(),
+                "axum-codec" => axum_apps::codec(),
                 "axum-cookie-session" => axum_apps::cookie_session(),
                 "axum-tower-sessions-memory" => axum_apps::tower_sessions_memory(),
                 "axum-tower-sessions-cookie" => axum_apps::tower_sessions_cookie(),
@@ -45,6 +46,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "actix-plain" => serve_actix!(
             port,
             App::new().route("/visits", get().to(actix_apps::plain))
+        ),
+        "actix-codec" => serve_actix!(
+            port,
+            App::new().route("/visits", get().to(actix_apps::codec))
         ),
         "actix-cookie-session" => serve_actix!(
             port,
@@ -63,11 +68,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .route("/visits", get().to(actix_apps::actix_session))
             )
         }
-        v @ ("rocket-plain" | "rocket-cookie-session") => {
-            let rocket = if v == "rocket-plain" {
-                rocket_apps::plain(port)
-            } else {
-                rocket_apps::cookie_session(port)
+        v @ ("rocket-plain" | "rocket-codec" | "rocket-cookie-session") => {
+            let rocket = match v {
+                "rocket-plain" => rocket_apps::plain(port),
+                "rocket-codec" => rocket_apps::codec(port),
+                _ => rocket_apps::cookie_session(port),
             };
             rocket::execute(async move {
                 println!("listening on http://127.0.0.1:{port}");

@@ -43,6 +43,8 @@
 //!   panics; the rejection is each adapter's `MissingSessionMiddleware`.
 //! - **Streaming bodies**: headers are decided when the handler returns its response; session
 //!   changes made while a streamed body is produced are not written.
+//! - **One clock read per request**: the session is loaded and finished with the same time, read
+//!   on its first use (as Pyramid stamps a cookie with the time its request began).
 //! - **One factory**: build the [`CookieSessionFactory`] once and clone it into the
 //!   middleware; a factory per worker built with [`Secret::generate`](crate::Secret::generate)
 //!   would give each worker its own key.

@@ -7,9 +7,12 @@
 #   scripts/callgrind.sh --match 's[0-9]{4}$' # the operations whose name matches (grep -E)
 #   scripts/callgrind.sh --annotate finish-encrypted-small   # where one operation's instructions go
 #
-# Two drivers: `benches/instructions.rs` (ours, the in-crate `Value` floor built with the
-# library's serde_json features, the cookie crate) and `bench-floor/` (operations `indep-…`: the
-# independent floor, serde_json with its default features, in its own crate and Cargo.lock).
+# Three drivers: `benches/instructions.rs` (ours, the in-crate `Value` floor built with the
+# library's serde_json features, the cookie crate), `bench-floor/` (operations `indep-…`: the
+# independent floor, serde_json with its default features, in its own crate and Cargo.lock) and
+# `bench-peers/src/bin/adapter-ops.rs` (operations `adapter-…`: one request through each
+# framework's in-process service with and without the session layer, and the codec's own part of
+# that request; the summary prints what the session adds per request in each framework).
 #
 # Each operation runs N1 and N2 times in two processes; (I(N2) - I(N1)) / (N2 - N1) is its cost,
 # setup and process start-up cancel. Instruction counts do not depend on what else the machine is
@@ -41,11 +44,15 @@ for line in sys.stdin:
 (cd bench-floor && CARGO_TARGET_DIR=../target nice cargo build --quiet --release)
 floor_bin=target/release/floor
 [ -x "$floor_bin" ] || { echo "could not build the independent floor" >&2; exit 1; }
+(cd bench-peers && CARGO_TARGET_DIR=../target nice cargo build --quiet --release --bin adapter-ops)
+adapter_bin=target/release/adapter-ops
+[ -x "$adapter_bin" ] || { echo "could not build the adapter driver" >&2; exit 1; }
 
 # The driver that runs `op`.
 driver() {
     case $1 in
         indep-*) echo "$floor_bin" ;;
+        adapter-*) echo "$adapter_bin" ;;
         *) echo "$bin" ;;
     esac
 }
@@ -71,11 +78,11 @@ if [ "${1:-}" = "--annotate" ]; then
 fi
 
 if [ "${1:-}" = "--match" ]; then
-    mapfile -t ops < <({ "$bin" --list; "$floor_bin" --list; } | grep -E "${2:?usage: --match REGEX}")
+    mapfile -t ops < <({ "$bin" --list; "$floor_bin" --list; "$adapter_bin" --list; } | grep -E "${2:?usage: --match REGEX}")
 elif [ $# -gt 0 ]; then
     ops=("$@")
 else
-    mapfile -t ops < <({ "$bin" --list; "$floor_bin" --list; })
+    mapfile -t ops < <({ "$bin" --list; "$floor_bin" --list; "$adapter_bin" --list; })
 fi
 
 # Appends to (or updates) the table, so that partial runs add up.
@@ -114,5 +121,21 @@ for op in ("load", "finish"):
             print(f"{'encrypted/signed ' + op + ' ' + size:<34} {ratio(a, b):>10}")
 if "lazy-untouched" in rows:
     print(f"{'lazy untouched / lazy read':<34} {ratio('lazy-untouched', 'lazy-read'):>10}")
+# Issue 12's adapter target, in instructions: what the session adds to one GET /visits in each
+# framework (with the layer - the same program without it) against the codec's own load + get +
+# insert + finish of the same cookie.
+codec = rows.get("adapter-codec-visits")
+for framework in ("axum", "actix", "rocket"):
+    plain, session = (rows.get(f"adapter-{framework}-{m}") for m in ("plain", "session"))
+    if plain is None or session is None:
+        continue
+    added = session - plain
+    if framework == "rocket":
+        # rocket's local client parses the response's Set-Cookie into a jar; a server does not.
+        added -= rows.get("adapter-rocket-client-jar", 0)
+    line = f"{framework + ' request':<14} no session {plain:>7}  session {session:>7}  adds {added:>6}"
+    if codec:
+        line += f"  = {added / codec:.2f}x the codec's {codec} (target <= 1.25x)"
+    print(line)
 PY
 echo "wrote $tsv (the sweep's tables and chart: python3 scripts/bench-sweep.py)"

@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 use crate::config::{CookieSessionBuilder, FallbackKeyHook, render_attributes};
 use crate::error::{ConfigError, DecodeError, EncodeError};
 use crate::format::{Codec, Decoded, Format, FutureStamps, Stamp};
-use crate::header::{MAX_CANDIDATES, SetCookie, cookie_values};
+use crate::header::{MAX_CANDIDATES, SetCookie, cookie_values, value_text};
 use crate::keys::{
     KeyFingerprint, KeyRing, KeyStamp, Salt, check_secret_len, parse_key_file, read_key_file,
 };
@@ -700,7 +700,7 @@ impl CookieSessionFactory {
         let name = self.cookie_name();
         let candidates = headers
             .into_iter()
-            .flat_map(|header| cookie_values(header, name));
+            .flat_map(|header| cookie_values(header.as_bytes(), name).map(value_text));
         self.load_first_valid(candidates, now)
     }
 

@@ -43,6 +43,8 @@
 //!   panics; the rejection is each adapter's `MissingSessionMiddleware`.
 //! - **Streaming bodies**: headers are decided when the handler returns its response; session
 //!   changes made while a streamed body is produced are not written.
+//! - **One clock read per request**: the session is loaded and finished with the same time, read
+//!   on its first use (as Pyramid stamps a cookie with the time its request began).
 //! - **One factory**: build the [`CookieSessionFactory`] once and clone it into the
 //!   middleware; a factory per worker built with [`Secret::generate`](crate::Secret::generate)
 //!   would give each worker its own key.
@@ -59,8 +61,9 @@ use serde_json::Value;
 
 use crate::error::EncodeError;
 use crate::factory::CookieSessionFactory;
-use crate::header::{SetCookie, cookie_values};
+use crate::header::{SetCookie, cookie_values, value_text};
 use crate::session::Session;
+use crate::time::UnixTime;
 
 /// A request's session, decoded lazily. Clones share the same session.
 ///
@@ -103,9 +106,12 @@ struct Shared {
 }
 
 enum State {
-    /// The request's `Cookie` headers as they came: not even parsed until the session is used.
-    Pending(Vec<Vec<u8>>),
-    Loaded(Session),
+    /// The request's `Cookie` headers as they came, joined with `;` (one allocation, and the
+    /// same cookie pairs as the separate headers): not even parsed until the session is used.
+    Pending(Vec<u8>),
+    /// The session, and the time it was loaded at: the request's one clock read, also used to
+    /// finish it (as Pyramid stamps a cookie with the time its request began).
+    Loaded { session: Session, now: UnixTime },
 }
 
 /// What an adapter knows about the response when the handler is done.
@@ -141,6 +147,13 @@ pub struct SessionHeaders {
     cache_control_private: bool,
 }
 
+/// `Vary: Cookie`, as [`SessionHeaders`] lists it.
+const VARY_COOKIE: (&str, &str) = ("vary", "Cookie");
+/// `Cache-Control: private`, as [`SessionHeaders`] lists it.
+const CACHE_CONTROL_PRIVATE: (&str, &str) = ("cache-control", "private");
+/// The name of the `Set-Cookie` header, as [`SessionHeaders`] lists it.
+const SET_COOKIE: &str = "set-cookie";
+
 impl SessionHeaders {
     /// The session cookie to set, if the session needs one.
     #[must_use]
@@ -154,11 +167,47 @@ impl SessionHeaders {
         let set_cookie = self
             .set_cookie
             .as_ref()
-            .map(|cookie| ("set-cookie", cookie.as_str()));
-        let vary = self.vary_cookie.then_some(("vary", "Cookie"));
+            .map(|cookie| (SET_COOKIE, cookie.as_str()));
+        let vary = self.vary_cookie.then_some(VARY_COOKIE);
+        let cache_control = self.cache_control_private.then_some(CACHE_CONTROL_PRIVATE);
+        set_cookie.into_iter().chain(vary).chain(cache_control)
+    }
+}
+
+type OneHeader = std::option::IntoIter<(&'static str, Cow<'static, str>)>;
+
+/// The same headers as [`SessionHeaders::iter`], owned: the constant values are borrowed for
+/// `'static` and the `Set-Cookie` value is the cookie's own `String`, so an adapter can hand each
+/// to its framework without copying it.
+///
+/// ```
+/// use std::borrow::Cow;
+/// use cookie_session::{AfterResponse, CookieSessionFactory, LazySession, ResponseFacts, Secret};
+/// let factory = CookieSessionFactory::new(Secret::generate())?;
+/// let session = LazySession::new(factory, []);
+/// session.insert("user", 7)?;
+/// let ok = ResponseFacts { status: 200, has_cache_control: false };
+/// let AfterResponse::AppendHeaders(headers) = session.after_response(ok) else { panic!() };
+/// let owned: Vec<(&str, Cow<'static, str>)> = headers.into_iter().collect();
+/// assert!(matches!(&owned[0], ("set-cookie", Cow::Owned(cookie)) if cookie.starts_with("session=")));
+/// assert!(matches!(owned[1], ("vary", Cow::Borrowed("Cookie"))));
+/// assert!(matches!(owned[2], ("cache-control", Cow::Borrowed("private"))));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl IntoIterator for SessionHeaders {
+    type Item = (&'static str, Cow<'static, str>);
+    type IntoIter = std::iter::Chain<std::iter::Chain<OneHeader, OneHeader>, OneHeader>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        let borrowed = |(name, value): (&'static str, &'static str)| (name, Cow::Borrowed(value));
+        let set_cookie = self
+            .set_cookie
+            .map(|cookie| (SET_COOKIE, Cow::Owned(cookie.into_string())));
+        let vary = self.vary_cookie.then_some(VARY_COOKIE).map(borrowed);
         let cache_control = self
             .cache_control_private
-            .then_some(("cache-control", "private"));
+            .then_some(CACHE_CONTROL_PRIVATE)
+            .map(borrowed);
         set_cookie.into_iter().chain(vary).chain(cache_control)
     }
 }
@@ -204,7 +253,13 @@ impl LazySession {
         factory: CookieSessionFactory,
         cookie_headers: impl IntoIterator<Item = &'a [u8]>,
     ) -> Self {
-        let headers = cookie_headers.into_iter().map(<[u8]>::to_vec).collect();
+        let mut headers = Vec::new();
+        for header in cookie_headers {
+            if !headers.is_empty() {
+                headers.push(b';');
+            }
+            headers.extend_from_slice(header);
+        }
         Self {
             factory,
             shared: Arc::new(Shared {
@@ -248,25 +303,14 @@ impl LazySession {
         let mut state = self.lock();
         if let State::Pending(headers) = &*state {
             let now = self.factory.now();
-            let name = self.factory.cookie_name();
-            // `from_utf8` checks ASCII a word at a time; `from_utf8_lossy` goes byte by byte
-            // even over valid text (most of what an untouched header cost), so it only runs on
-            // the rare header that is not UTF-8.
-            let headers: Vec<_> = headers
-                .iter()
-                .map(|h| {
-                    std::str::from_utf8(h)
-                        .map_or_else(|_| String::from_utf8_lossy(h), Cow::Borrowed)
-                })
-                .collect();
-            let candidates = headers
-                .iter()
-                .flat_map(|header| cookie_values(header, name));
+            // Parsed as bytes: only our own cookie values are checked for UTF-8, never the
+            // rest of the header (mostly other cookies).
+            let candidates = cookie_values(headers, self.factory.cookie_name()).map(value_text);
             let session = self.factory.load_first_valid(candidates, now);
-            *state = State::Loaded(session);
+            *state = State::Loaded { session, now };
         }
         match &mut *state {
-            State::Loaded(session) => f(session),
+            State::Loaded { session, .. } => f(session),
             State::Pending(_) => unreachable!("loaded just above"),
         }
     }
@@ -274,7 +318,7 @@ impl LazySession {
     /// Whether the cookie has been decoded yet (the session was used in this request).
     #[must_use]
     pub fn is_loaded(&self) -> bool {
-        matches!(&*self.lock(), State::Loaded(_))
+        matches!(&*self.lock(), State::Loaded { .. })
     }
 
     /// What the adapter must do to the response once the handler is done: see the
@@ -310,18 +354,17 @@ impl LazySession {
             return AfterResponse::Unchanged;
         }
         let state = self.lock();
-        let State::Loaded(session) = &*state else {
+        let State::Loaded { session, now } = &*state else {
             return AfterResponse::Unchanged;
         };
-        let set_cookie =
-            match self
-                .factory
-                .finish_for_status(session, response.status, self.factory.now())
-            {
-                Ok(set_cookie) => set_cookie,
-                // Already logged by the core.
-                Err(error) => return AfterResponse::Replace(error),
-            };
+        let set_cookie = match self
+            .factory
+            .finish_for_status(session, response.status, *now)
+        {
+            Ok(set_cookie) => set_cookie,
+            // Already logged by the core.
+            Err(error) => return AfterResponse::Replace(error),
+        };
         let cache_headers = self.factory.cache_headers();
         let headers = SessionHeaders {
             vary_cookie: cache_headers,
@@ -449,6 +492,45 @@ mod tests {
             session.with(|s| s.is_new()),
             "the fifth candidate is not tried"
         );
+    }
+
+    #[test]
+    fn a_value_that_is_not_utf8_is_malformed_and_does_not_hide_a_valid_duplicate() {
+        let (factory, header) = rotated_setup();
+        let session = LazySession::new(factory.clone(), [b"session=ab\xffcd".as_slice()]);
+        assert_eq!(
+            session.with(|s| s.load_error().map(|e| e.code())),
+            Some("malformed")
+        );
+
+        let headers = [
+            b"session=\xff\xfe; lang=\xe2\x82".as_slice(),
+            header.as_bytes(),
+        ];
+        let session = LazySession::new(factory, headers);
+        assert_eq!(
+            session.get::<String>("user").unwrap().as_deref(),
+            Some("john")
+        );
+    }
+
+    #[test]
+    fn separate_cookie_headers_never_merge_into_one_pair() {
+        let (factory, header) = rotated_setup();
+        // Joined without a separator, `session=x` and the valid cookie's `session=...` would
+        // read as one value `xsession=...`; the headers stay separate pairs.
+        let session = LazySession::new(
+            factory.clone(),
+            [b"session=x".as_slice(), b"".as_slice(), header.as_bytes()],
+        );
+        assert_eq!(
+            session.get::<String>("user").unwrap().as_deref(),
+            Some("john")
+        );
+        // And a header cut in the middle of a pair does not join its halves.
+        let (name, value) = header.split_at(4);
+        let split = LazySession::new(factory, [name.as_bytes(), value.as_bytes()]);
+        assert!(split.with(|s| s.is_new()));
     }
 
     fn appended(session: &LazySession, facts: ResponseFacts) -> Vec<(String, String)> {

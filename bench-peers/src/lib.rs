@@ -3,7 +3,14 @@
 //! with cookie-session, with the framework's own session crate, and with no session at all.
 //!
 //! Used by the `peer-server` binary (the load tests' baselines and peers, see
-//! `scripts/loadtest.sh`) and by the in-process benchmark `benches/e2e.rs`.
+//! `scripts/loadtest.sh`), the `adapter-ops` binary (instruction counts of one request through
+//! each framework, see `scripts/callgrind.sh`) and the in-process benchmark `benches/e2e.rs`.
+//!
+//! The fair pairs: each framework's `plain` and `cookie_session` are the same program (same
+//! route, same handler shape, same `String` body built from a `u64`), differing only in the
+//! session layer and the handler's session read and write. The contract examples are not used as
+//! the with-session side, because they have more routes and read their configuration from the
+//! environment.
 
 use std::net::Ipv4Addr;
 
@@ -21,15 +28,47 @@ pub fn factory() -> CookieSessionFactory {
 /// The variants `peer-server` can serve.
 pub const VARIANTS: &[&str] = &[
     "axum-plain",
+    "axum-codec",
     "axum-cookie-session",
     "axum-tower-sessions-memory",
     "axum-tower-sessions-cookie",
     "actix-plain",
+    "actix-codec",
     "actix-cookie-session",
     "actix-session-cookie",
     "actix-session-cookie-private",
     "rocket-plain",
+    "rocket-codec",
+    "rocket-cookie-session",
 ];
+
+/// The codec's own part of a `/visits` request, for the `codec` servers: the session cookie's
+/// value taken from a `Cookie` header of the form `session=<value>` (what the load tests send) with
+/// no parsing beyond that prefix, then load (one clock read), read and write the counter, and
+/// finish, the `Set-Cookie` value discarded. In a server (cold caches, the kernel's work between
+/// requests) it measures what the codec costs there, so that the with-session server's extra cost
+/// can be split into codec and adapter in the same run.
+pub fn codec_visits(cookie_header: Option<&[u8]>) -> String {
+    static FACTORY: std::sync::OnceLock<CookieSessionFactory> = std::sync::OnceLock::new();
+    let factory = FACTORY.get_or_init(factory);
+    let value = cookie_header
+        .and_then(|header| header.strip_prefix(b"session="))
+        .and_then(|value| std::str::from_utf8(value).ok());
+    let now = factory.now();
+    let mut session = factory.load(value, now);
+    let previous: u64 = session.get("visits").ok().flatten().unwrap_or(0);
+    let count = previous.saturating_add(1);
+    let _ = session.insert("visits", count);
+    let _ = std::hint::black_box(factory.finish(&session, now));
+    count.to_string()
+}
+
+/// The visit count the no-session handlers answer: what a request with no previous visit would
+/// count, computed and formatted as the session handlers do (`previous + 1`, then `to_string`).
+pub fn count_without_session() -> String {
+    let previous: u64 = std::hint::black_box(0);
+    previous.saturating_add(1).to_string()
+}
 
 pub mod axum_apps {
     //! axum 0.8 routers.
@@ -37,9 +76,22 @@ pub mod axum_apps {
     use axum::http::StatusCode;
     use axum::routing::get;
 
-    /// No session: the framework's floor for this route.
+    /// No session: the same route and body as [`cookie_session`], without the layer.
     pub fn plain() -> Router {
-        Router::new().route("/visits", get(|| async { "1" }))
+        async fn visits() -> Result<String, StatusCode> {
+            Ok(super::count_without_session())
+        }
+        Router::new().route("/visits", get(visits))
+    }
+
+    /// No session layer; the handler runs the codec on the request's cookie (see
+    /// [`codec_visits`](super::codec_visits)).
+    pub fn codec() -> Router {
+        async fn visits(headers: axum::http::HeaderMap) -> Result<String, StatusCode> {
+            let cookie = headers.get(axum::http::header::COOKIE);
+            Ok(super::codec_visits(cookie.map(|value| value.as_bytes())))
+        }
+        Router::new().route("/visits", get(visits))
     }
 
     /// cookie-session's axum layer.
@@ -47,10 +99,11 @@ pub mod axum_apps {
         use cookie_session::axum::{Session, SessionLayer};
         async fn visits(session: Session) -> Result<String, StatusCode> {
             let previous: u64 = session.get("visits").ok().flatten().unwrap_or(0);
+            let count = previous.saturating_add(1);
             session
-                .insert("visits", previous + 1)
+                .insert("visits", count)
                 .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
-            Ok((previous + 1).to_string())
+            Ok(count.to_string())
         }
         Router::new()
             .route("/visits", get(visits))
@@ -94,11 +147,16 @@ pub mod axum_apps {
 
 pub mod actix_apps {
     //! actix-web 4 service configurations (each wrapped in its middleware by the caller's `App`).
-    use actix_web::HttpResponse;
+    /// No session: the same handler shape and body as [`cookie_session`].
+    pub async fn plain() -> actix_web::Result<String> {
+        Ok(super::count_without_session())
+    }
 
-    /// No session.
-    pub async fn plain() -> HttpResponse {
-        HttpResponse::Ok().body("1")
+    /// No session middleware; the handler runs the codec on the request's cookie (see
+    /// [`codec_visits`](super::codec_visits)).
+    pub async fn codec(request: actix_web::HttpRequest) -> actix_web::Result<String> {
+        let cookie = request.headers().get(actix_web::http::header::COOKIE);
+        Ok(super::codec_visits(cookie.map(|value| value.as_bytes())))
     }
 
     /// cookie-session's actix extractor (the app must be wrapped in
@@ -107,8 +165,9 @@ pub mod actix_apps {
         session: cookie_session::actix::Session,
     ) -> actix_web::Result<String> {
         let previous: u64 = session.get("visits").ok().flatten().unwrap_or(0);
-        session.insert("visits", previous + 1)?;
-        Ok((previous + 1).to_string())
+        let count = previous.saturating_add(1);
+        session.insert("visits", count)?;
+        Ok(count.to_string())
     }
 
     /// actix-session's extractor (the app must be wrapped in `actix_session::SessionMiddleware`).
@@ -141,19 +200,68 @@ pub mod actix_apps {
 
 pub mod rocket_apps {
     //! rocket 0.5.
+    use rocket::http::Status;
     use rocket::{Build, Rocket, get, routes};
 
     #[get("/visits")]
-    fn visits() -> &'static str {
-        "1"
+    fn plain_visits() -> Result<String, Status> {
+        Ok(super::count_without_session())
     }
 
-    /// No session, on 127.0.0.1:`port`, logging off.
-    pub fn plain(port: u16) -> Rocket<Build> {
+    /// The request's first `Cookie` header, for the codec route.
+    struct CookieHeader(Option<String>);
+
+    #[rocket::async_trait]
+    impl<'r> rocket::request::FromRequest<'r> for CookieHeader {
+        type Error = std::convert::Infallible;
+
+        async fn from_request(
+            req: &'r rocket::Request<'_>,
+        ) -> rocket::request::Outcome<Self, Self::Error> {
+            let cookie = req.headers().get_one("Cookie").map(str::to_owned);
+            rocket::request::Outcome::Success(Self(cookie))
+        }
+    }
+
+    #[get("/visits")]
+    fn codec_visits(cookie: CookieHeader) -> Result<String, Status> {
+        Ok(super::codec_visits(cookie.0.as_deref().map(str::as_bytes)))
+    }
+
+    #[get("/visits")]
+    fn session_visits(session: cookie_session::rocket::Session) -> Result<String, Status> {
+        let previous: u64 = session.get("visits").ok().flatten().unwrap_or(0);
+        let count = previous.saturating_add(1);
+        session
+            .insert("visits", count)
+            .map_err(|_| Status::InternalServerError)?;
+        Ok(count.to_string())
+    }
+
+    fn configured(port: u16) -> Rocket<Build> {
         let figment = rocket::Config::figment()
             .merge(("address", super::Ipv4Addr::LOCALHOST))
             .merge(("port", port))
             .merge(("log_level", "off"));
-        rocket::custom(figment).mount("/", routes![visits])
+        rocket::custom(figment)
+    }
+
+    /// No session, on 127.0.0.1:`port`, logging off: the same route and body as
+    /// [`cookie_session`].
+    pub fn plain(port: u16) -> Rocket<Build> {
+        configured(port).mount("/", routes![plain_visits])
+    }
+
+    /// No fairing; the handler runs the codec on the request's cookie (see
+    /// [`codec_visits`](super::codec_visits)), on 127.0.0.1:`port`, logging off.
+    pub fn codec(port: u16) -> Rocket<Build> {
+        configured(port).mount("/", routes![codec_visits])
+    }
+
+    /// cookie-session's fairing and guard, on 127.0.0.1:`port`, logging off.
+    pub fn cookie_session(port: u16) -> Rocket<Build> {
+        configured(port)
+            .attach(cookie_session::rocket::SessionFairing::new(super::factory()))
+            .mount("/", routes![session_visits])
     }
 }

@@ -53,6 +53,7 @@
 //! * An inner middleware that returns `Err` instead of a response bypasses this one: actix-web
 //!   renders that error itself, without a session cookie.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::future::{Ready, ready};
 use std::sync::Arc;
@@ -60,7 +61,10 @@ use std::sync::Arc;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, COOKIE, HeaderName, HeaderValue};
+use actix_web::http::header::{
+    CACHE_CONTROL, COOKIE, HeaderName, HeaderValue, InvalidHeaderValue, SET_COOKIE, VARY,
+};
+use actix_web::web::Bytes;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use futures_util::future::LocalBoxFuture;
 
@@ -213,16 +217,15 @@ where
                 AfterResponse::Unchanged => return Ok(response.map_into_left_body()),
                 AfterResponse::AppendHeaders(headers) => {
                     let mut replacement = None;
-                    for (name, value) in headers.iter() {
-                        let Ok(value) = HeaderValue::from_str(value) else {
+                    for (name, value) in headers {
+                        let Ok(value) = header_value(value) else {
                             // The core only builds header-safe values; should that ever break,
                             // the session must not be lost silently.
                             tracing::error!(name, "session header is not a valid header value");
                             replacement = Some(HttpResponse::InternalServerError().finish());
                             break;
                         };
-                        let name = HeaderName::from_static(name);
-                        response.headers_mut().append(name, value);
+                        response.headers_mut().append(header_name(name), value);
                     }
                     match replacement {
                         None => return Ok(response.map_into_left_body()),
@@ -234,6 +237,27 @@ where
             let (request, _discarded) = response.into_parts();
             Ok(ServiceResponse::new(request, replacement).map_into_right_body())
         })
+    }
+}
+
+/// The header name of one [`SessionHeaders`](crate::SessionHeaders) lists: actix-web's constants
+/// for the three it lists, so nothing is parsed per request.
+fn header_name(name: &'static str) -> HeaderName {
+    match name {
+        "set-cookie" => SET_COOKIE,
+        "vary" => VARY,
+        "cache-control" => CACHE_CONTROL,
+        other => HeaderName::from_static(other),
+    }
+}
+
+/// A session header's value: a constant one (`Cookie`, `private`: the only borrowed values,
+/// both valid) without allocating, the `Set-Cookie` string moved into the header value without a
+/// copy (it is still checked byte by byte).
+fn header_value(value: Cow<'static, str>) -> Result<HeaderValue, InvalidHeaderValue> {
+    match value {
+        Cow::Borrowed(value) => Ok(HeaderValue::from_static(value)),
+        Cow::Owned(value) => HeaderValue::from_maybe_shared(Bytes::from(value)),
     }
 }
 

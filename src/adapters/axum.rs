@@ -46,6 +46,7 @@
 //! - One session layer per route: a second `SessionLayer` inside the first replaces the
 //!   session the handler sees.
 
+use std::borrow::Cow;
 use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
@@ -56,7 +57,7 @@ use std::task::{Context, Poll};
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::response::{IntoResponse, Response};
-use http::header::{CACHE_CONTROL, COOKIE};
+use http::header::{CACHE_CONTROL, COOKIE, HeaderName, SET_COOKIE, VARY};
 use http::request::Parts;
 use http::{HeaderValue, Request, StatusCode};
 use tower_layer::Layer;
@@ -200,11 +201,6 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        // `poll_ready` was called on `self.inner`; a clone is not necessarily ready. Call the
-        // ready one and keep the clone for the next request.
-        let clone = self.inner.clone();
-        let mut ready = std::mem::replace(&mut self.inner, clone);
-
         let cookie_headers = request.headers().get_all(COOKIE);
         let session = LazySession::new(
             self.factory.clone(),
@@ -215,7 +211,9 @@ where
             .insert(SessionInRequest(session.clone()));
         let on_encode_error = Arc::clone(&self.on_encode_error);
 
-        let response = ready.call(request);
+        // `self.inner` is the service `poll_ready` was called on, and it is called right here
+        // (the future below only holds its response future), so no clone of it is needed.
+        let response = self.inner.call(request);
         Box::pin(async move {
             let response = response.await?.map(Body::new);
             Ok(finish(response, &session, &*on_encode_error))
@@ -236,8 +234,8 @@ fn finish(
     match session.after_response(facts) {
         AfterResponse::Unchanged => response,
         AfterResponse::AppendHeaders(headers) => {
-            for (name, value) in headers.iter() {
-                let Ok(value) = HeaderValue::try_from(value) else {
+            for (name, value) in headers {
+                let Ok(value) = header_value(value) else {
                     // The core only builds header-safe values; should that ever break, answer
                     // rather than send a response without its cookie.
                     tracing::error!(
@@ -246,11 +244,32 @@ fn finish(
                     );
                     return StatusCode::INTERNAL_SERVER_ERROR.into_response();
                 };
-                response.headers_mut().append(name, value);
+                response.headers_mut().append(header_name(name), value);
             }
             response
         }
         AfterResponse::Replace(error) => on_encode_error(&error),
+    }
+}
+
+/// The `http` name of a header [`SessionHeaders`](crate::SessionHeaders) lists: the crate's
+/// constants for the three it lists, so nothing is parsed per request.
+fn header_name(name: &'static str) -> HeaderName {
+    match name {
+        "set-cookie" => SET_COOKIE,
+        "vary" => VARY,
+        "cache-control" => CACHE_CONTROL,
+        other => HeaderName::from_static(other),
+    }
+}
+
+/// A session header's value: a constant one (`Cookie`, `private`: the only borrowed values,
+/// both valid) without allocating, the `Set-Cookie` string moved into the header value without a
+/// copy (it is still checked byte by byte).
+fn header_value(value: Cow<'static, str>) -> Result<HeaderValue, http::header::InvalidHeaderValue> {
+    match value {
+        Cow::Borrowed(value) => Ok(HeaderValue::from_static(value)),
+        Cow::Owned(value) => HeaderValue::from_maybe_shared(Bytes::from(value)),
     }
 }
 

@@ -195,9 +195,10 @@ fn opaque_internal_error(_: &Request<'_>, _: &EncodeError) -> Response<'static> 
 /// of our name (Rocket's local test client puts cookies into the jar without writing a header).
 /// Rocket itself drops `Cookie` headers that are not UTF-8.
 fn lazy_session(req: &Request<'_>, factory: &CookieSessionFactory) -> LazySession {
-    let headers = req.headers();
-    if headers.contains("Cookie") {
-        return LazySession::new(factory.clone(), headers.get("Cookie").map(str::as_bytes));
+    // One look-up of the header map (its keys are compared without case).
+    let mut cookie_headers = req.headers().get("Cookie").peekable();
+    if cookie_headers.peek().is_some() {
+        return LazySession::new(factory.clone(), cookie_headers.map(str::as_bytes));
     }
     let name = factory.cookie_name();
     let jar_cookie = req
@@ -227,14 +228,20 @@ impl Fairing for SessionFairing {
         };
         let facts = ResponseFacts {
             status: res.status().code,
-            has_cache_control: res.headers().contains("Cache-Control"),
+            // Walked rather than looked up: the map hashes a name byte by byte (SipHash over
+            // `Uncased`), dearer than comparing the few names of a response.
+            has_cache_control: res
+                .headers()
+                .iter()
+                .any(|header| header.name().as_str().eq_ignore_ascii_case("Cache-Control")),
         };
         match session.after_response(facts) {
             AfterResponse::Unchanged => {}
             AfterResponse::AppendHeaders(headers) => {
                 // Straight onto the response: the jar's changes were already taken (rocket#1863).
-                for (name, value) in headers.iter() {
-                    res.adjoin_raw_header(name, value.to_owned());
+                // The values move in: the constant ones are `'static`, the cookie its own `String`.
+                for (name, value) in headers {
+                    res.adjoin_raw_header(name, value);
                 }
             }
             AfterResponse::Replace(error) => *res = (self.on_encode_error)(req, &error),

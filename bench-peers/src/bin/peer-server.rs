@@ -31,6 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         v if v.starts_with("axum-") => {
             let router = match v {
                 "axum-plain" => axum_apps::plain(),
+                "axum-codec" => axum_apps::codec(),
                 "axum-cookie-session" => axum_apps::cookie_session(),
                 "axum-tower-sessions-memory" => axum_apps::tower_sessions_memory(),
                 "axum-tower-sessions-cookie" => axum_apps::tower_sessions_cookie(),
@@ -45,6 +46,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "actix-plain" => serve_actix!(
             port,
             App::new().route("/visits", get().to(actix_apps::plain))
+        ),
+        "actix-codec" => serve_actix!(
+            port,
+            App::new().route("/visits", get().to(actix_apps::codec))
         ),
         "actix-cookie-session" => serve_actix!(
             port,
@@ -63,10 +68,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .route("/visits", get().to(actix_apps::actix_session))
             )
         }
-        "rocket-plain" => {
+        v @ ("rocket-plain" | "rocket-codec" | "rocket-cookie-session") => {
+            let rocket = match v {
+                "rocket-plain" => rocket_apps::plain(port),
+                "rocket-codec" => rocket_apps::codec(port),
+                _ => rocket_apps::cookie_session(port),
+            };
             rocket::execute(async move {
                 println!("listening on http://127.0.0.1:{port}");
-                rocket_apps::plain(port).launch().await.map(drop)
+                rocket.launch().await.map(drop)
             })?;
         }
         other => return Err(usage(other)),

@@ -135,8 +135,8 @@ impl WireFormat for PyramidCodec {
             .iter()
             .position(|key| key.verifies(payload, signature))
             .ok_or(DecodeError::BadSignature)?;
-        // [accessed, created, {state}]: validated whole, the state's values kept raw.
-        std::str::from_utf8(payload).map_err(|_| DecodeError::BadPayload)?;
+        // [accessed, created, {state}]: validated whole (UTF-8 included), the state's values
+        // kept raw.
         let mut scanner = Scanner::new(&raw, digest_len);
         scanner.open(b'[')?;
         let accessed = scanner.number_f64()?;

@@ -192,8 +192,10 @@ impl SessionState {
     /// Reads the JSON object that fills `source` from `start` on (validated whole), keeping the
     /// buffer as it is: a format passes its decoded cookie without copying the payload out.
     pub(crate) fn parse_from(source: Vec<u8>, start: usize) -> Result<Self, DecodeError> {
-        let payload = source.get(start..).ok_or(DecodeError::BadPayload)?;
-        std::str::from_utf8(payload).map_err(|_| DecodeError::BadPayload)?;
+        if start > source.len() {
+            return Err(DecodeError::BadPayload);
+        }
+        // The scanner checks UTF-8 as it goes.
         let mut scanner = Scanner::new(&source, start);
         let entries = scanner.object()?;
         scanner.finish()?;

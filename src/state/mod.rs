@@ -46,8 +46,44 @@ pub struct SessionState {
 
 #[derive(Clone)]
 struct Entry {
-    key: Box<str>,
+    key: Key,
     value: Slot,
+}
+
+impl Entry {
+    fn owned(key: String, value: Value) -> Self {
+        Self {
+            key: Key::Owned(key.into_boxed_str()),
+            value: Slot::Owned(value),
+        }
+    }
+
+    /// The key's text, from `source` (the state's) for a key read from the cookie.
+    fn key_bytes<'a>(&'a self, source: &'a [u8]) -> &'a [u8] {
+        match &self.key {
+            Key::Raw { start, end, .. } => source.get(*start..*end).unwrap_or_default(),
+            Key::Owned(key) => key.as_bytes(),
+        }
+    }
+
+    fn key_str<'a>(&'a self, source: &'a [u8]) -> &'a str {
+        // A raw key was checked to be UTF-8 at load; "" covers the impossible.
+        std::str::from_utf8(self.key_bytes(source)).unwrap_or_default()
+    }
+}
+
+/// A key: read from the cookie without escapes, it stays in the verified buffer (no allocation,
+/// no UTF-8 check at load); unescaped or set by the application, it is owned.
+#[derive(Clone)]
+enum Key {
+    /// The inside of the key's token in `source`, which has no escapes.
+    Raw {
+        start: usize,
+        end: usize,
+        /// Printable ASCII only: every dialect writes it as it is, so it is copied back.
+        plain: bool,
+    },
+    Owned(Box<str>),
 }
 
 #[derive(Clone)]
@@ -98,7 +134,8 @@ impl PartialEq for SessionState {
     fn eq(&self, other: &Self) -> bool {
         self.len() == other.len()
             && self.entries.iter().zip(&other.entries).all(|(a, b)| {
-                a.key == b.key && self.tree(&a.value).ok() == other.tree(&b.value).ok()
+                a.key_bytes(&self.source) == b.key_bytes(&other.source)
+                    && self.tree(&a.value).ok() == other.tree(&b.value).ok()
             })
     }
 }
@@ -108,7 +145,8 @@ impl PartialEq<Map<String, Value>> for SessionState {
     fn eq(&self, other: &Map<String, Value>) -> bool {
         self.len() == other.len()
             && self.entries.iter().zip(other).all(|(a, (key, value))| {
-                &*a.key == key && self.tree(&a.value).is_ok_and(|tree| *tree == *value)
+                a.key_bytes(&self.source) == key.as_bytes()
+                    && self.tree(&a.value).is_ok_and(|tree| *tree == *value)
             })
     }
 }
@@ -119,10 +157,7 @@ impl From<Map<String, Value>> for SessionState {
             source: Vec::new(),
             entries: map
                 .into_iter()
-                .map(|(key, value)| Entry {
-                    key: key.into_boxed_str(),
-                    value: Slot::Owned(value),
-                })
+                .map(|(key, value)| Entry::owned(key, value))
                 .collect(),
         }
     }
@@ -158,25 +193,30 @@ impl SessionState {
             value,
         } in scanned
         {
-            let key: Cow<'_, str> = if key_escaped {
+            let key = if key_escaped {
                 let token = source.get(key).ok_or(DecodeError::BadPayload)?;
-                Cow::Owned(serde_json::from_slice(token).map_err(|_| DecodeError::BadPayload)?)
+                let text: String =
+                    serde_json::from_slice(token).map_err(|_| DecodeError::BadPayload)?;
+                Key::Owned(text.into_boxed_str())
             } else {
-                let inside = source.get(key.start + 1..key.end - 1);
-                let inside = inside.ok_or(DecodeError::BadPayload)?;
-                Cow::Borrowed(std::str::from_utf8(inside).map_err(|_| DecodeError::BadPayload)?)
+                let (start, end) = (key.start + 1, key.end - 1);
+                let inside = source.get(start..end).ok_or(DecodeError::BadPayload)?;
+                let plain = inside.iter().all(|byte| (0x20..0x7f).contains(byte));
+                Key::Raw { start, end, plain }
             };
             let value = Slot::Raw {
                 start: value.start,
                 end: value.end,
                 tree: OnceLock::new(),
             };
-            match entries.iter_mut().find(|entry| *entry.key == *key) {
-                Some(entry) => entry.value = value,
-                None => entries.push(Entry {
-                    key: key.into_owned().into_boxed_str(),
-                    value,
-                }),
+            let entry = Entry { key, value };
+            let text = entry.key_bytes(&source);
+            match entries
+                .iter_mut()
+                .find(|known| known.key_bytes(&source) == text)
+            {
+                Some(known) => known.value = entry.value,
+                None => entries.push(entry),
             }
         }
         Ok(Self { source, entries })
@@ -203,7 +243,10 @@ impl SessionState {
     }
 
     fn position(&self, key: &str) -> Option<usize> {
-        self.entries.iter().position(|entry| &*entry.key == key)
+        let key = key.as_bytes();
+        self.entries
+            .iter()
+            .position(|entry| entry.key_bytes(&self.source) == key)
     }
 
     /// A raw value's text. Validated as UTF-8 JSON at load; `null` covers the impossible.
@@ -248,7 +291,7 @@ impl SessionState {
 
     /// The keys, in order. Parses nothing.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(|entry| &*entry.key)
+        self.entries.iter().map(|entry| entry.key_str(&self.source))
     }
 
     /// The keys and their values, in order. Parses nothing: a value read from the cookie comes
@@ -259,7 +302,7 @@ impl SessionState {
                 Slot::Raw { start, end, .. } => StateValue::Raw(self.raw_text(*start, *end)),
                 Slot::Owned(value) => StateValue::Value(value),
             };
-            (&*entry.key, value)
+            (entry.key_str(&self.source), value)
         })
     }
 
@@ -318,10 +361,7 @@ impl SessionState {
         let at = match self.position(&key) {
             Some(at) => at,
             None => {
-                self.entries.push(Entry {
-                    key: key.into_boxed_str(),
-                    value: Slot::Owned(default()),
-                });
+                self.entries.push(Entry::owned(key, default()));
                 self.entries.len() - 1
             }
         };
@@ -373,10 +413,7 @@ impl SessionState {
                 self.take_value(old)
             }
             None => {
-                self.entries.push(Entry {
-                    key: key.into_boxed_str(),
-                    value: Slot::Owned(value),
-                });
+                self.entries.push(Entry::owned(key, value));
                 None
             }
         }
@@ -397,7 +434,8 @@ impl SessionState {
 
     /// Keeps only the keys for which `keep` answers true.
     pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
-        self.entries.retain(|entry| keep(&entry.key));
+        let source = &self.source;
+        self.entries.retain(|entry| keep(entry.key_str(source)));
     }
 
     fn take_value(&self, slot: Slot) -> Option<Value> {
@@ -416,7 +454,10 @@ impl SessionState {
             .iter()
             .map(|entry| {
                 let value = self.tree(&entry.value).map(Cow::into_owned);
-                (entry.key.to_string(), value.unwrap_or_default())
+                (
+                    entry.key_str(&self.source).to_owned(),
+                    value.unwrap_or_default(),
+                )
             })
             .collect()
     }
@@ -443,16 +484,19 @@ impl SessionState {
                 (style.item_separator, style.key_separator, style.sort_keys)
             }
         };
-        let mut order: Vec<&Entry> = self.entries.iter().collect();
-        if sort_keys {
-            order.sort_unstable_by(|a, b| a.key.cmp(&b.key));
-        }
         out.push(b'{');
-        for (index, entry) in order.into_iter().enumerate() {
+        let mut write_entry = |index: usize, entry: &Entry| {
             if index > 0 {
                 out.extend_from_slice(item_separator);
             }
-            write_scalar_or_tree(out, &*entry.key, dialect);
+            match entry.key {
+                Key::Raw { plain: true, .. } => {
+                    out.push(b'"');
+                    out.extend_from_slice(entry.key_bytes(&self.source));
+                    out.push(b'"');
+                }
+                _ => write_scalar_or_tree(out, entry.key_str(&self.source), dialect),
+            }
             out.extend_from_slice(key_separator);
             match &entry.value {
                 Slot::Raw { start, end, .. } => {
@@ -460,6 +504,20 @@ impl SessionState {
                 }
                 Slot::Owned(value) => write_scalar_or_tree(out, value, dialect),
             }
+        };
+        if sort_keys {
+            // Byte order of UTF-8 is code-point order, as Python sorts `str`.
+            let mut order: Vec<&Entry> = self.entries.iter().collect();
+            order.sort_unstable_by(|a, b| a.key_bytes(&self.source).cmp(b.key_bytes(&self.source)));
+            order
+                .into_iter()
+                .enumerate()
+                .for_each(|(i, e)| write_entry(i, e));
+        } else {
+            self.entries
+                .iter()
+                .enumerate()
+                .for_each(|(i, e)| write_entry(i, e));
         }
         out.push(b'}');
     }
@@ -504,6 +562,26 @@ mod tests {
             r#"{"a": [1, 2.5], "big": 123456789012345678901234567890, "e": 1e+16, "s": "\u00e9", "n": 1.5}"#
         );
         assert_eq!(state.get::<String>("s").unwrap().as_deref(), Some("é"));
+    }
+
+    #[test]
+    fn keys_are_copied_back_only_when_every_dialect_spells_them_alike() {
+        let text = "{\"\u{e9}\":1,\"a\\u0062\":2,\"c\u{7f}\":3,\"plain key\":4}";
+        let state = SessionState::parse(text.as_bytes().to_vec()).unwrap();
+        assert_eq!(
+            state.keys().collect::<Vec<_>>(),
+            ["\u{e9}", "ab", "c\u{7f}", "plain key"]
+        );
+        assert_eq!(
+            written(&state, JsonDialect::Python(PyJsonStyle::DEFAULT)),
+            r#"{"\u00e9": 1, "ab": 2, "c\u007f": 3, "plain key": 4}"#
+        );
+        assert_eq!(
+            written(&state, JsonDialect::Compact),
+            "{\"\u{e9}\":1,\"ab\":2,\"c\u{7f}\":3,\"plain key\":4}"
+        );
+        assert_eq!(state.get::<u8>("ab").unwrap(), Some(2));
+        assert_eq!(state.get::<u8>("\u{e9}").unwrap(), Some(1));
     }
 
     #[test]

@@ -187,6 +187,8 @@ impl SessionState {
         scanned: Vec<RawEntry>,
     ) -> Result<Self, DecodeError> {
         let mut entries: Vec<Entry> = Vec::with_capacity(scanned.len());
+        // Each key's summary, to find a duplicate without comparing every pair of keys' bytes.
+        let mut summaries: Vec<u64> = Vec::with_capacity(scanned.len());
         for RawEntry {
             key,
             key_escaped,
@@ -211,12 +213,17 @@ impl SessionState {
             };
             let entry = Entry { key, value };
             let text = entry.key_bytes(&source);
-            match entries
-                .iter_mut()
-                .find(|known| known.key_bytes(&source) == text)
-            {
-                Some(known) => known.value = entry.value,
-                None => entries.push(entry),
+            let summary = key_summary(text);
+            let known = summaries
+                .iter()
+                .zip(&entries)
+                .position(|(known, other)| *known == summary && other.key_bytes(&source) == text);
+            match known {
+                Some(at) => entries[at].value = entry.value,
+                None => {
+                    entries.push(entry);
+                    summaries.push(summary);
+                }
             }
         }
         Ok(Self { source, entries })
@@ -521,6 +528,17 @@ impl SessionState {
         }
         out.push(b'}');
     }
+}
+
+/// A summary of a key, equal for equal keys: its length, its first and its last eight bytes.
+fn key_summary(key: &[u8]) -> u64 {
+    let n = key.len().min(8);
+    let (mut head, mut tail) = ([0u8; 8], [0u8; 8]);
+    head[..n].copy_from_slice(&key[..n]);
+    tail[..n].copy_from_slice(&key[key.len() - n..]);
+    u64::from_le_bytes(head)
+        ^ u64::from_le_bytes(tail).rotate_left(29)
+        ^ (key.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 /// Writes one key or value. Writing a string or a `Value` into memory cannot fail: keys are

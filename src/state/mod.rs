@@ -532,13 +532,15 @@ impl SessionState {
 
 /// A summary of a key, equal for equal keys: its length, its first and its last eight bytes.
 fn key_summary(key: &[u8]) -> u64 {
-    let n = key.len().min(8);
-    let (mut head, mut tail) = ([0u8; 8], [0u8; 8]);
-    head[..n].copy_from_slice(&key[..n]);
-    tail[..n].copy_from_slice(&key[key.len() - n..]);
-    u64::from_le_bytes(head)
-        ^ u64::from_le_bytes(tail).rotate_left(29)
-        ^ (key.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    let (head, tail) = match (key.first_chunk::<8>(), key.last_chunk::<8>()) {
+        (Some(head), Some(tail)) => (u64::from_le_bytes(*head), u64::from_le_bytes(*tail)),
+        _ => (
+            key.iter()
+                .fold(0, |word, &byte| word << 8 | u64::from(byte)),
+            0,
+        ),
+    };
+    head ^ tail.rotate_left(29) ^ (key.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 /// Writes one key or value. Writing a string or a `Value` into memory cannot fail: keys are

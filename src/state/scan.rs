@@ -288,7 +288,8 @@ impl<'a> Scanner<'a> {
 
     /// Scans an object, answering its top-level entries (every nested value validated).
     pub(crate) fn object(&mut self) -> Scan<Vec<RawEntry>> {
-        let mut entries = Vec::new();
+        // Room for as many entries as a payload of this size usually holds: one allocation.
+        let mut entries = Vec::with_capacity(self.bytes.len().saturating_sub(self.pos) / 64 + 4);
         self.items(b'{', b'}', |scanner| {
             entries.push(scanner.member()?);
             Ok(())

@@ -214,11 +214,9 @@ impl SessionState {
             let entry = Entry { key, value };
             let text = entry.key_bytes(&source);
             let summary = key_summary(text);
-            let known = summaries
-                .iter()
-                .zip(&entries)
-                .position(|(known, other)| *known == summary && other.key_bytes(&source) == text);
-            match known {
+            match find_key(&summaries, summary, |at| {
+                entries[at].key_bytes(&source) == text
+            }) {
                 Some(at) => entries[at].value = entry.value,
                 None => {
                     entries.push(entry);
@@ -543,6 +541,20 @@ fn key_summary(key: &[u8]) -> u64 {
     head ^ tail.rotate_left(29) ^ (key.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
+/// The position of the key whose summary is `summary` and for which `is_it` agrees (summaries
+/// of different keys may collide).
+fn find_key(summaries: &[u64], summary: u64, is_it: impl Fn(usize) -> bool) -> Option<usize> {
+    let mut from = 0;
+    while let Some(offset) = summaries.get(from..)?.iter().position(|s| *s == summary) {
+        let at = from + offset;
+        if is_it(at) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
 /// Writes one key or value. Writing a string or a `Value` into memory cannot fail: keys are
 /// strings and `Value` numbers are finite.
 fn write_scalar_or_tree<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T, dialect: JsonDialect) {
@@ -602,6 +614,17 @@ mod tests {
         );
         assert_eq!(state.get::<u8>("ab").unwrap(), Some(2));
         assert_eq!(state.get::<u8>("\u{e9}").unwrap(), Some(1));
+    }
+
+    #[test]
+    fn a_key_is_found_past_colliding_summaries() {
+        assert_eq!(find_key(&[5, 7, 5, 5], 5, |at| at == 2), Some(2));
+        assert_eq!(find_key(&[5, 7, 5], 5, |_| false), None);
+        assert_eq!(find_key(&[], 5, |_| true), None);
+        // Keys up to 8 bytes are their own summary (with the length): no two collide.
+        assert_ne!(key_summary(b"ab"), key_summary(b"ba"));
+        assert_ne!(key_summary(b"a"), key_summary(b"\0a"));
+        assert_eq!(key_summary(b"recent_10"), key_summary(b"recent_10"));
     }
 
     #[test]

@@ -54,9 +54,22 @@ pub(crate) fn encode(bytes: &[u8]) -> String {
     out
 }
 
+/// Bytes encoded through a small stack buffer rather than the engine's 1 KB one: most cookies.
+const SMALL: usize = 144;
+
 /// Appends `bytes` encoded as unpadded base64url to `out`.
 pub(crate) fn encode_into(bytes: &[u8], out: &mut String) {
-    ENGINE.encode_string(bytes, out);
+    // A small value goes through a buffer of its own size: zeroing the engine's 1 KB chunk
+    // buffer costs more than encoding it.
+    let mut small = [0u8; SMALL / 3 * 4];
+    if let Some(symbols) = small.get_mut(..encoded_len(bytes.len()))
+        && ENGINE.encode_slice(bytes, &mut *symbols).is_ok()
+        && let Ok(text) = std::str::from_utf8(symbols)
+    {
+        out.push_str(text);
+    } else {
+        ENGINE.encode_string(bytes, out);
+    }
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 
 use crate::config::{CookieSessionBuilder, FallbackKeyHook, render_attributes};
 use crate::error::{ConfigError, DecodeError, EncodeError};
-use crate::format::{Codec, Decoded, Format, FutureStamps, Stamp};
+use crate::format::{Codec, Decoded, Format, FutureStamps, Stamp, ValueOut};
 use crate::header::{MAX_CANDIDATES, SetCookie, cookie_values, value_text};
 use crate::keys::{
     KeyFingerprint, KeyRing, KeyStamp, Salt, check_secret_len, parse_key_file, read_key_file,
@@ -865,11 +865,19 @@ impl CookieSessionFactory {
         } else {
             Stamp::Exact(session.accessed_secs())
         };
-        let value = keys
-            .codec
-            .encode(session.state_unaccessed(), session.created_secs(), accessed)
+        // `name=value; attributes` in one buffer sized once: the format writes the value
+        // straight after `name=`.
+        let mut out = ValueOut::new(Some(&inner.cookie_name), inner.attributes.len());
+        keys.codec
+            .encode_into(
+                session.state_unaccessed(),
+                session.created_secs(),
+                accessed,
+                &mut out,
+            )
             .inspect_err(|error| tracing::error!(%error, "session cookie could not be written"))?;
-        let set_cookie = SetCookie::new(&inner.cookie_name, &value, &inner.attributes);
+        let (header, value_start) = out.into_parts();
+        let set_cookie = SetCookie::with_attributes(header, value_start, &inner.attributes);
         if set_cookie.len() > inner.size_limit {
             let error = EncodeError::TooLarge {
                 size: set_cookie.len(),

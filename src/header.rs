@@ -137,17 +137,27 @@ pub struct SetCookie {
 }
 
 impl SetCookie {
+    #[cfg(test)]
     pub(crate) fn new(name: &str, value: &str, attributes: &str) -> Self {
         let mut header = String::with_capacity(name.len() + 1 + value.len() + attributes.len());
         header.push_str(name);
         header.push('=');
-        let start = header.len();
         header.push_str(value);
-        let end = header.len();
+        Self::with_attributes(header, name.len() + 1, attributes)
+    }
+
+    /// The header from `name=value` already written in `header` (the value from `value_start`
+    /// to its end), with `attributes` appended: the value is written once, where it stays.
+    pub(crate) fn with_attributes(
+        mut header: String,
+        value_start: usize,
+        attributes: &str,
+    ) -> Self {
+        let value_end = header.len();
         header.push_str(attributes);
         Self {
             header,
-            value_range: start..end,
+            value_range: value_start..value_end,
         }
     }
 
@@ -270,6 +280,27 @@ mod tests {
             "SetCookie(session=<8 bytes redacted>; Path=/)"
         );
         assert_eq!(cookie.to_string(), "session=c2VjcmV0; Path=/");
+    }
+
+    #[test]
+    fn the_value_is_written_once_into_a_header_sized_once() {
+        use crate::format::ValueOut;
+        let mut out = ValueOut::new(Some("session"), "; Path=/".len());
+        out.push_base64(b"secret");
+        let (header, value_start) = out.into_parts();
+        let cookie = SetCookie::with_attributes(header, value_start, "; Path=/");
+        assert_eq!(cookie.value(), "c2VjcmV0");
+        assert_eq!(cookie, SetCookie::new("session", "c2VjcmV0", "; Path=/"));
+        assert_eq!(
+            cookie.header.capacity(),
+            cookie.len(),
+            "allocated once, exactly"
+        );
+        // Without a name (a bare value, as `encode_value` returns it).
+        let mut out = ValueOut::new(None, 0);
+        out.push_str("abc");
+        out.push_base64(b"\xfb\xff");
+        assert_eq!(out.into_parts(), ("abc-_8".to_owned(), 0));
     }
 
     #[test]

@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use super::compress::{compress_if_worth_it, inflate_bounded};
 use super::pyjson::PyJsonStyle;
-use super::{ClockRules, Decoded, FutureStamps, Stamp, WireFormat, base64url};
+use super::{ClockRules, Decoded, FutureStamps, Stamp, ValueOut, WireFormat, base64url};
 use crate::error::{DecodeError, EncodeError};
 use crate::keys::{KeyRing, Salt};
 use crate::state::{JsonDialect, SessionState};
@@ -145,13 +145,14 @@ impl WireFormat for DjangoCodec {
         })
     }
 
-    fn encode(
+    fn encode_into(
         &self,
         state: &SessionState,
         // Django's cookie has no creation time: only the signing time, from `accessed`.
         _created: f64,
         accessed: Stamp,
-    ) -> Result<String, EncodeError> {
+        out: &mut ValueOut<'_>,
+    ) -> Result<(), EncodeError> {
         let mut json = Vec::with_capacity(256);
         state.write_json(&mut json, JsonDialect::Python(PyJsonStyle::COMPACT));
         let mut cookie = match compress_if_worth_it(&json) {
@@ -159,7 +160,8 @@ impl WireFormat for DjangoCodec {
             None => base64url::encode(&json),
         };
         self.signer.sign_into(&mut cookie, accessed.whole_secs());
-        Ok(cookie)
+        out.push_str(&cookie);
+        Ok(())
     }
 
     fn clock_rules(&self) -> ClockRules {

@@ -27,7 +27,8 @@ pub mod tags;
 use super::pyjson::PyJsonStyle;
 use super::pyramid::PyramidMac;
 use super::{
-    ClockRules, Decoded, FutureStamps, PyramidHash, Stamp, WireFormat, base64url, compress,
+    ClockRules, Decoded, FutureStamps, PyramidHash, Stamp, ValueOut, WireFormat, base64url,
+    compress,
 };
 use crate::error::{DecodeError, EncodeError};
 use crate::keys::{KeyRing, Salt};
@@ -102,12 +103,13 @@ impl WireFormat for FlaskCodec {
         })
     }
 
-    fn encode(
+    fn encode_into(
         &self,
         state: &SessionState,
         _created: f64,
         accessed: Stamp,
-    ) -> Result<String, EncodeError> {
+        value: &mut ValueOut<'_>,
+    ) -> Result<(), EncodeError> {
         // One signing time per cookie: the `accessed` stamp (now after an access, the old one
         // when the session is only re-sent, so a rotation re-issue never extends it).
         let mut json = Vec::with_capacity(128);
@@ -123,7 +125,8 @@ impl WireFormat for FlaskCodec {
         self.keys[0].sign_into(out.as_bytes(), signature);
         out.push('.');
         out.push_str(&base64url::encode(signature));
-        Ok(out)
+        value.push_str(&out);
+        Ok(())
     }
 
     fn clock_rules(&self) -> ClockRules {

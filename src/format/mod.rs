@@ -296,16 +296,87 @@ pub(crate) trait WireFormat: Send + Sync {
     /// Verifies a cookie value, then parses it. No time rules: those are the factory's.
     fn decode(&self, value: &str) -> Result<Decoded, DecodeError>;
 
-    /// Seals a session into a cookie value with the primary key.
+    /// Seals a session into a cookie value with the primary key, appended to `out`.
+    fn encode_into(
+        &self,
+        state: &SessionState,
+        created: f64,
+        accessed: Stamp,
+        out: &mut ValueOut<'_>,
+    ) -> Result<(), EncodeError>;
+
+    /// Seals a session into a cookie value of its own.
     fn encode(
         &self,
         state: &SessionState,
         created: f64,
         accessed: Stamp,
-    ) -> Result<String, EncodeError>;
+    ) -> Result<String, EncodeError> {
+        let mut out = ValueOut::new(None, 0);
+        self.encode_into(state, created, accessed, &mut out)?;
+        Ok(out.into_parts().0)
+    }
 
     /// How the factory judges this format's timestamps.
     fn clock_rules(&self) -> ClockRules;
+}
+
+/// Where a format writes a cookie value: after the `Set-Cookie` header's `name=` (when there is
+/// one), keeping room for `room_after` more bytes (the attributes), so that the whole header is
+/// allocated once, at its final size, and the value is never copied out of it.
+pub(crate) struct ValueOut<'a> {
+    cookie_name: Option<&'a str>,
+    room_after: usize,
+    text: String,
+}
+
+impl<'a> ValueOut<'a> {
+    /// An empty output; nothing is allocated before the format knows the value's length.
+    pub(crate) fn new(cookie_name: Option<&'a str>, room_after: usize) -> Self {
+        Self {
+            cookie_name,
+            room_after,
+            text: String::new(),
+        }
+    }
+
+    /// Where the value starts: after `name=`, or at 0.
+    fn value_start(&self) -> usize {
+        self.cookie_name.map_or(0, |name| name.len() + 1)
+    }
+
+    /// Makes room for `len` more bytes of value (and the room after it). The first call
+    /// allocates the whole header and writes `name=`.
+    pub(crate) fn reserve(&mut self, len: usize) {
+        if self.text.capacity() == 0 {
+            self.text = String::with_capacity(self.value_start() + len + self.room_after);
+            if let Some(name) = self.cookie_name {
+                self.text.push_str(name);
+                self.text.push('=');
+            }
+        } else {
+            self.text.reserve(len + self.room_after);
+        }
+    }
+
+    /// Appends text to the value.
+    pub(crate) fn push_str(&mut self, text: &str) {
+        self.reserve(text.len());
+        self.text.push_str(text);
+    }
+
+    /// Appends `bytes` as unpadded base64url, encoded straight into the header.
+    pub(crate) fn push_base64(&mut self, bytes: &[u8]) {
+        self.reserve(base64url::encoded_len(bytes.len()));
+        base64url::encode_into(bytes, &mut self.text);
+    }
+
+    /// The text written (`name=value`, or the value alone) and where the value starts.
+    pub(crate) fn into_parts(mut self) -> (String, usize) {
+        self.reserve(0);
+        let start = self.value_start();
+        (self.text, start)
+    }
 }
 
 /// How the factory judges a format's timestamps. A port must accept what its framework accepts
@@ -384,6 +455,17 @@ impl Codec {
         accessed: Stamp,
     ) -> Result<String, EncodeError> {
         self.0.encode(state, created, accessed)
+    }
+
+    /// Seals a session into a cookie value with the primary key, appended to `out`.
+    pub(crate) fn encode_into(
+        &self,
+        state: &SessionState,
+        created: f64,
+        accessed: Stamp,
+        out: &mut ValueOut<'_>,
+    ) -> Result<(), EncodeError> {
+        self.0.encode_into(state, created, accessed, out)
     }
 
     /// How the factory judges this format's timestamps.

@@ -22,7 +22,9 @@ use zeroize::Zeroizing;
 
 use super::native::MIN_SECRET_LEN;
 use super::pyjson::{self, PyJsonStyle};
-use super::{ClockRules, Decoded, FutureStamps, PyramidHash, Stamp, WireFormat, base64url};
+use super::{
+    ClockRules, Decoded, FutureStamps, PyramidHash, Stamp, ValueOut, WireFormat, base64url,
+};
 use crate::error::{DecodeError, EncodeError};
 use crate::keys::{GivenAs, KeyRing, Salt, Secret};
 use crate::state::{JsonDialect, Scanner, SessionState};
@@ -135,8 +137,8 @@ impl WireFormat for PyramidCodec {
             .iter()
             .position(|key| key.verifies(payload, signature))
             .ok_or(DecodeError::BadSignature)?;
-        // [accessed, created, {state}]: validated whole, the state's values kept raw.
-        std::str::from_utf8(payload).map_err(|_| DecodeError::BadPayload)?;
+        // [accessed, created, {state}]: validated whole (UTF-8 included), the state's values
+        // kept raw.
         let mut scanner = Scanner::new(&raw, digest_len);
         scanner.open(b'[')?;
         let accessed = scanner.number_f64()?;
@@ -156,12 +158,13 @@ impl WireFormat for PyramidCodec {
         })
     }
 
-    fn encode(
+    fn encode_into(
         &self,
         state: &SessionState,
         created: f64,
         accessed: Stamp,
-    ) -> Result<String, EncodeError> {
+        out: &mut ValueOut<'_>,
+    ) -> Result<(), EncodeError> {
         // One buffer: room for the signature, then the payload written after it and signed in
         // place, so the payload is neither allocated nor copied separately.
         let digest_len = self.hash.digest_len();
@@ -184,7 +187,8 @@ impl WireFormat for PyramidCodec {
         raw.push(b']');
         let (signature, payload) = raw.split_at_mut(digest_len);
         self.keys[0].sign_into(payload, signature);
-        Ok(base64url::encode(&raw))
+        out.push_base64(&raw);
+        Ok(())
     }
 
     fn clock_rules(&self) -> ClockRules {

@@ -25,7 +25,7 @@ use serde_json::Value;
 use sha1::Sha1;
 
 use super::pyramid::webob_key;
-use super::{ClockRules, Decoded, FutureStamps, Stamp, WireFormat, pickle};
+use super::{ClockRules, Decoded, FutureStamps, Stamp, ValueOut, WireFormat, pickle};
 use crate::error::{ConfigError, DecodeError, EncodeError};
 use crate::keys::{KeyRing, Salt};
 use crate::state::{SessionState, StateValue};
@@ -104,12 +104,13 @@ impl WireFormat for PyramidLegacyCodec {
         })
     }
 
-    fn encode(
+    fn encode_into(
         &self,
         state: &SessionState,
         created: f64,
         accessed: Stamp,
-    ) -> Result<String, EncodeError> {
+        out: &mut ValueOut<'_>,
+    ) -> Result<(), EncodeError> {
         // Pyramid writes `int(time.time())` after an access and the float it read when the
         // session is only re-sent; `created` is always a float.
         let mut writer = pickle::Writer::new();
@@ -132,7 +133,8 @@ impl WireFormat for PyramidLegacyCodec {
         mac.update(&pickled);
         let mut value = lowercase_hex(&mac.finalize().into_bytes());
         STANDARD.encode_string(&pickled, &mut value);
-        Ok(value)
+        out.push_str(&value);
+        Ok(())
     }
 
     fn clock_rules(&self) -> ClockRules {

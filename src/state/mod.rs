@@ -46,8 +46,44 @@ pub struct SessionState {
 
 #[derive(Clone)]
 struct Entry {
-    key: Box<str>,
+    key: Key,
     value: Slot,
+}
+
+impl Entry {
+    fn owned(key: String, value: Value) -> Self {
+        Self {
+            key: Key::Owned(key.into_boxed_str()),
+            value: Slot::Owned(value),
+        }
+    }
+
+    /// The key's text, from `source` (the state's) for a key read from the cookie.
+    fn key_bytes<'a>(&'a self, source: &'a [u8]) -> &'a [u8] {
+        match &self.key {
+            Key::Raw { start, end, .. } => source.get(*start..*end).unwrap_or_default(),
+            Key::Owned(key) => key.as_bytes(),
+        }
+    }
+
+    fn key_str<'a>(&'a self, source: &'a [u8]) -> &'a str {
+        // A raw key was checked to be UTF-8 at load; "" covers the impossible.
+        std::str::from_utf8(self.key_bytes(source)).unwrap_or_default()
+    }
+}
+
+/// A key: read from the cookie without escapes, it stays in the verified buffer (no allocation,
+/// no UTF-8 check at load); unescaped or set by the application, it is owned.
+#[derive(Clone)]
+enum Key {
+    /// The inside of the key's token in `source`, which has no escapes.
+    Raw {
+        start: usize,
+        end: usize,
+        /// Printable ASCII only: every dialect writes it as it is, so it is copied back.
+        plain: bool,
+    },
+    Owned(Box<str>),
 }
 
 #[derive(Clone)]
@@ -98,7 +134,8 @@ impl PartialEq for SessionState {
     fn eq(&self, other: &Self) -> bool {
         self.len() == other.len()
             && self.entries.iter().zip(&other.entries).all(|(a, b)| {
-                a.key == b.key && self.tree(&a.value).ok() == other.tree(&b.value).ok()
+                a.key_bytes(&self.source) == b.key_bytes(&other.source)
+                    && self.tree(&a.value).ok() == other.tree(&b.value).ok()
             })
     }
 }
@@ -108,7 +145,8 @@ impl PartialEq<Map<String, Value>> for SessionState {
     fn eq(&self, other: &Map<String, Value>) -> bool {
         self.len() == other.len()
             && self.entries.iter().zip(other).all(|(a, (key, value))| {
-                &*a.key == key && self.tree(&a.value).is_ok_and(|tree| *tree == *value)
+                a.key_bytes(&self.source) == key.as_bytes()
+                    && self.tree(&a.value).is_ok_and(|tree| *tree == *value)
             })
     }
 }
@@ -119,10 +157,7 @@ impl From<Map<String, Value>> for SessionState {
             source: Vec::new(),
             entries: map
                 .into_iter()
-                .map(|(key, value)| Entry {
-                    key: key.into_boxed_str(),
-                    value: Slot::Owned(value),
-                })
+                .map(|(key, value)| Entry::owned(key, value))
                 .collect(),
         }
     }
@@ -152,31 +187,41 @@ impl SessionState {
         scanned: Vec<RawEntry>,
     ) -> Result<Self, DecodeError> {
         let mut entries: Vec<Entry> = Vec::with_capacity(scanned.len());
+        // Each key's summary, to find a duplicate without comparing every pair of keys' bytes.
+        let mut summaries: Vec<u64> = Vec::with_capacity(scanned.len());
         for RawEntry {
             key,
             key_escaped,
             value,
         } in scanned
         {
-            let key: Cow<'_, str> = if key_escaped {
+            let key = if key_escaped {
                 let token = source.get(key).ok_or(DecodeError::BadPayload)?;
-                Cow::Owned(serde_json::from_slice(token).map_err(|_| DecodeError::BadPayload)?)
+                let text: String =
+                    serde_json::from_slice(token).map_err(|_| DecodeError::BadPayload)?;
+                Key::Owned(text.into_boxed_str())
             } else {
-                let inside = source.get(key.start + 1..key.end - 1);
-                let inside = inside.ok_or(DecodeError::BadPayload)?;
-                Cow::Borrowed(std::str::from_utf8(inside).map_err(|_| DecodeError::BadPayload)?)
+                let (start, end) = (key.start + 1, key.end - 1);
+                let inside = source.get(start..end).ok_or(DecodeError::BadPayload)?;
+                let plain = inside.iter().all(|byte| (0x20..0x7f).contains(byte));
+                Key::Raw { start, end, plain }
             };
             let value = Slot::Raw {
                 start: value.start,
                 end: value.end,
                 tree: OnceLock::new(),
             };
-            match entries.iter_mut().find(|entry| *entry.key == *key) {
-                Some(entry) => entry.value = value,
-                None => entries.push(Entry {
-                    key: key.into_owned().into_boxed_str(),
-                    value,
-                }),
+            let entry = Entry { key, value };
+            let text = entry.key_bytes(&source);
+            let summary = key_summary(text);
+            match find_key(&summaries, summary, |at| {
+                entries[at].key_bytes(&source) == text
+            }) {
+                Some(at) => entries[at].value = entry.value,
+                None => {
+                    entries.push(entry);
+                    summaries.push(summary);
+                }
             }
         }
         Ok(Self { source, entries })
@@ -192,8 +237,10 @@ impl SessionState {
     /// Reads the JSON object that fills `source` from `start` on (validated whole), keeping the
     /// buffer as it is: a format passes its decoded cookie without copying the payload out.
     pub(crate) fn parse_from(source: Vec<u8>, start: usize) -> Result<Self, DecodeError> {
-        let payload = source.get(start..).ok_or(DecodeError::BadPayload)?;
-        std::str::from_utf8(payload).map_err(|_| DecodeError::BadPayload)?;
+        if start > source.len() {
+            return Err(DecodeError::BadPayload);
+        }
+        // The scanner checks UTF-8 as it goes.
         let mut scanner = Scanner::new(&source, start);
         let entries = scanner.object()?;
         scanner.finish()?;
@@ -201,7 +248,10 @@ impl SessionState {
     }
 
     fn position(&self, key: &str) -> Option<usize> {
-        self.entries.iter().position(|entry| &*entry.key == key)
+        let key = key.as_bytes();
+        self.entries
+            .iter()
+            .position(|entry| entry.key_bytes(&self.source) == key)
     }
 
     /// A raw value's text. Validated as UTF-8 JSON at load; `null` covers the impossible.
@@ -246,7 +296,7 @@ impl SessionState {
 
     /// The keys, in order. Parses nothing.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(|entry| &*entry.key)
+        self.entries.iter().map(|entry| entry.key_str(&self.source))
     }
 
     /// The keys and their values, in order. Parses nothing: a value read from the cookie comes
@@ -257,7 +307,7 @@ impl SessionState {
                 Slot::Raw { start, end, .. } => StateValue::Raw(self.raw_text(*start, *end)),
                 Slot::Owned(value) => StateValue::Value(value),
             };
-            (&*entry.key, value)
+            (entry.key_str(&self.source), value)
         })
     }
 
@@ -316,10 +366,7 @@ impl SessionState {
         let at = match self.position(&key) {
             Some(at) => at,
             None => {
-                self.entries.push(Entry {
-                    key: key.into_boxed_str(),
-                    value: Slot::Owned(default()),
-                });
+                self.entries.push(Entry::owned(key, default()));
                 self.entries.len() - 1
             }
         };
@@ -371,10 +418,7 @@ impl SessionState {
                 self.take_value(old)
             }
             None => {
-                self.entries.push(Entry {
-                    key: key.into_boxed_str(),
-                    value: Slot::Owned(value),
-                });
+                self.entries.push(Entry::owned(key, value));
                 None
             }
         }
@@ -395,7 +439,8 @@ impl SessionState {
 
     /// Keeps only the keys for which `keep` answers true.
     pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
-        self.entries.retain(|entry| keep(&entry.key));
+        let source = &self.source;
+        self.entries.retain(|entry| keep(entry.key_str(source)));
     }
 
     fn take_value(&self, slot: Slot) -> Option<Value> {
@@ -414,7 +459,10 @@ impl SessionState {
             .iter()
             .map(|entry| {
                 let value = self.tree(&entry.value).map(Cow::into_owned);
-                (entry.key.to_string(), value.unwrap_or_default())
+                (
+                    entry.key_str(&self.source).to_owned(),
+                    value.unwrap_or_default(),
+                )
             })
             .collect()
     }
@@ -441,16 +489,19 @@ impl SessionState {
                 (style.item_separator, style.key_separator, style.sort_keys)
             }
         };
-        let mut order: Vec<&Entry> = self.entries.iter().collect();
-        if sort_keys {
-            order.sort_unstable_by(|a, b| a.key.cmp(&b.key));
-        }
         out.push(b'{');
-        for (index, entry) in order.into_iter().enumerate() {
+        let mut write_entry = |index: usize, entry: &Entry| {
             if index > 0 {
                 out.extend_from_slice(item_separator);
             }
-            write_scalar_or_tree(out, &*entry.key, dialect);
+            match entry.key {
+                Key::Raw { plain: true, .. } => {
+                    out.push(b'"');
+                    out.extend_from_slice(entry.key_bytes(&self.source));
+                    out.push(b'"');
+                }
+                _ => write_scalar_or_tree(out, entry.key_str(&self.source), dialect),
+            }
             out.extend_from_slice(key_separator);
             match &entry.value {
                 Slot::Raw { start, end, .. } => {
@@ -458,9 +509,50 @@ impl SessionState {
                 }
                 Slot::Owned(value) => write_scalar_or_tree(out, value, dialect),
             }
+        };
+        if sort_keys {
+            // Byte order of UTF-8 is code-point order, as Python sorts `str`.
+            let mut order: Vec<&Entry> = self.entries.iter().collect();
+            order.sort_unstable_by(|a, b| a.key_bytes(&self.source).cmp(b.key_bytes(&self.source)));
+            order
+                .into_iter()
+                .enumerate()
+                .for_each(|(i, e)| write_entry(i, e));
+        } else {
+            self.entries
+                .iter()
+                .enumerate()
+                .for_each(|(i, e)| write_entry(i, e));
         }
         out.push(b'}');
     }
+}
+
+/// A summary of a key, equal for equal keys: its length, its first and its last eight bytes.
+fn key_summary(key: &[u8]) -> u64 {
+    let (head, tail) = match (key.first_chunk::<8>(), key.last_chunk::<8>()) {
+        (Some(head), Some(tail)) => (u64::from_le_bytes(*head), u64::from_le_bytes(*tail)),
+        _ => (
+            key.iter()
+                .fold(0, |word, &byte| word << 8 | u64::from(byte)),
+            0,
+        ),
+    };
+    head ^ tail.rotate_left(29) ^ (key.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// The position of the key whose summary is `summary` and for which `is_it` agrees (summaries
+/// of different keys may collide).
+fn find_key(summaries: &[u64], summary: u64, is_it: impl Fn(usize) -> bool) -> Option<usize> {
+    let mut from = 0;
+    while let Some(offset) = summaries.get(from..)?.iter().position(|s| *s == summary) {
+        let at = from + offset;
+        if is_it(at) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// Writes one key or value. Writing a string or a `Value` into memory cannot fail: keys are
@@ -502,6 +594,37 @@ mod tests {
             r#"{"a": [1, 2.5], "big": 123456789012345678901234567890, "e": 1e+16, "s": "\u00e9", "n": 1.5}"#
         );
         assert_eq!(state.get::<String>("s").unwrap().as_deref(), Some("é"));
+    }
+
+    #[test]
+    fn keys_are_copied_back_only_when_every_dialect_spells_them_alike() {
+        let text = "{\"\u{e9}\":1,\"a\\u0062\":2,\"c\u{7f}\":3,\"plain key\":4}";
+        let state = SessionState::parse(text.as_bytes().to_vec()).unwrap();
+        assert_eq!(
+            state.keys().collect::<Vec<_>>(),
+            ["\u{e9}", "ab", "c\u{7f}", "plain key"]
+        );
+        assert_eq!(
+            written(&state, JsonDialect::Python(PyJsonStyle::DEFAULT)),
+            r#"{"\u00e9": 1, "ab": 2, "c\u007f": 3, "plain key": 4}"#
+        );
+        assert_eq!(
+            written(&state, JsonDialect::Compact),
+            "{\"\u{e9}\":1,\"ab\":2,\"c\u{7f}\":3,\"plain key\":4}"
+        );
+        assert_eq!(state.get::<u8>("ab").unwrap(), Some(2));
+        assert_eq!(state.get::<u8>("\u{e9}").unwrap(), Some(1));
+    }
+
+    #[test]
+    fn a_key_is_found_past_colliding_summaries() {
+        assert_eq!(find_key(&[5, 7, 5, 5], 5, |at| at == 2), Some(2));
+        assert_eq!(find_key(&[5, 7, 5], 5, |_| false), None);
+        assert_eq!(find_key(&[], 5, |_| true), None);
+        // Keys up to 8 bytes are their own summary (with the length): no two collide.
+        assert_ne!(key_summary(b"ab"), key_summary(b"ba"));
+        assert_ne!(key_summary(b"a"), key_summary(b"\0a"));
+        assert_eq!(key_summary(b"recent_10"), key_summary(b"recent_10"));
     }
 
     #[test]

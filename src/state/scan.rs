@@ -3,8 +3,14 @@
 //! surrogates, control characters), and locates the top-level values of an object without
 //! building anything.
 //!
-//! The caller checks the whole payload is UTF-8 first (one fast pass), so the scanner only looks
-//! at ASCII structure and never has to decode characters.
+//! The scanner also checks the payload is UTF-8, without a separate pass: outside strings it
+//! accepts only ASCII structure, and a string's contents are checked only when they hold a byte
+//! beyond ASCII. Runs of plain string bytes are skipped eight at a time (a `u64` per step, see
+//! [`special_bytes`]): most of a session's bytes are inside strings.
+//!
+//! The per-token functions (`string`, `number`, `member`) are `#[inline(always)]`: a session is
+//! many short tokens, and the calls' register saving and restoring cost more than their bodies
+//! (measured: 123 000 → 117 000 instructions for a 2 KB Pyramid load).
 
 use std::ops::Range;
 
@@ -99,6 +105,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Scans one number token (JSON grammar), refusing one beyond the range of `f64`.
+    #[inline(always)]
     fn number(&mut self) -> Scan<Range<usize>> {
         let start = self.pos;
         if self.peek() == Some(b'-') {
@@ -163,26 +170,50 @@ impl<'a> Scanner<'a> {
     }
 
     /// Scans a string token starting at the opening quote; answers whether it has escapes.
+    #[inline(always)]
     fn string(&mut self) -> Scan<bool> {
         if self.peek() != Some(b'"') {
             return bad();
         }
         self.pos += 1;
+        let start = self.pos;
         let mut escaped = false;
+        let mut non_ascii = false;
         loop {
+            self.skip_plain_string_bytes();
             let Some(byte) = self.peek() else {
                 return bad();
             };
             self.pos += 1;
             match byte {
-                b'"' => return Ok(escaped),
+                b'"' => break,
                 b'\\' => {
                     escaped = true;
                     self.escape()?;
                 }
                 0x00..=0x1F => return bad(),
+                0x80.. => non_ascii = true,
                 _ => {}
             }
+        }
+        if non_ascii {
+            let contents = self.bytes.get(start..self.pos - 1);
+            std::str::from_utf8(contents.unwrap_or_default())
+                .map_err(|_| DecodeError::BadPayload)?;
+        }
+        Ok(escaped)
+    }
+
+    /// Advances over string bytes that need no attention, eight at a time, stopping at the first
+    /// one that does (or fewer than eight bytes before the end).
+    fn skip_plain_string_bytes(&mut self) {
+        while let Some(chunk) = self.bytes.get(self.pos..).and_then(<[u8]>::first_chunk) {
+            let special = special_bytes(u64::from_le_bytes(*chunk));
+            if special != 0 {
+                self.pos += special.trailing_zeros() as usize / 8;
+                return;
+            }
+            self.pos += 8;
         }
     }
 
@@ -263,7 +294,8 @@ impl<'a> Scanner<'a> {
 
     /// Scans an object, answering its top-level entries (every nested value validated).
     pub(crate) fn object(&mut self) -> Scan<Vec<RawEntry>> {
-        let mut entries = Vec::new();
+        // Room for as many entries as a payload of this size usually holds: one allocation.
+        let mut entries = Vec::with_capacity(self.bytes.len().saturating_sub(self.pos) / 64 + 4);
         self.items(b'{', b'}', |scanner| {
             entries.push(scanner.member()?);
             Ok(())
@@ -272,6 +304,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// One `"key": value` member of an object.
+    #[inline(always)]
     fn member(&mut self) -> Scan<RawEntry> {
         self.skip_whitespace();
         let key_start = self.pos;
@@ -317,13 +350,120 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// The bytes of `chunk` (eight string bytes, the first in the low bits) that end a run of plain
+/// ones: `"`, `\\`, controls and bytes beyond ASCII, each flagged by its high bit. Bits above the
+/// first flagged byte may be set spuriously (a borrow carried upwards), never below it, so
+/// `trailing_zeros() / 8` is exactly the first such byte's index.
+const fn special_bytes(chunk: u64) -> u64 {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = ONES * 0x80;
+    // Flags the bytes of `x` that are below `n` (n <= 0x80), exactly up to the first one.
+    const fn below(x: u64, n: u8) -> u64 {
+        x.wrapping_sub(ONES * n as u64) & !x
+    }
+    let quote = below(chunk ^ (ONES * b'"' as u64), 1);
+    let backslash = below(chunk ^ (ONES * b'\\' as u64), 1);
+    let control = below(chunk, 0x20);
+    (quote | backslash | control | chunk) & HIGH
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn validates(text: &str) -> bool {
-        let mut scanner = Scanner::new(text.as_bytes(), 0);
+        validates_bytes(text.as_bytes())
+    }
+
+    fn validates_bytes(bytes: &[u8]) -> bool {
+        let mut scanner = Scanner::new(bytes, 0);
         scanner.value().is_ok() && scanner.finish().is_ok()
+    }
+
+    fn is_special(byte: u8) -> bool {
+        matches!(byte, b'"' | b'\\' | 0x00..=0x1F | 0x80..)
+    }
+
+    #[test]
+    fn special_bytes_finds_the_first_special_byte_at_every_position() {
+        for first in 0..8 {
+            for byte in 0..=255u8 {
+                let mut chunk = [b'a'; 8];
+                chunk[first] = byte;
+                let flagged = special_bytes(u64::from_le_bytes(chunk));
+                if !is_special(byte) {
+                    assert_eq!(flagged, 0, "{byte:#04x} at {first}");
+                    continue;
+                }
+                assert_eq!(flagged.trailing_zeros() / 8, first as u32, "{byte:#04x}");
+                // Whatever follows, the first special byte is still the one found.
+                for second in first + 1..8 {
+                    for other in 0..=255u8 {
+                        chunk[second] = other;
+                        let flagged = special_bytes(u64::from_le_bytes(chunk));
+                        assert_eq!(flagged.trailing_zeros() / 8, first as u32);
+                        chunk[second] = b'a';
+                    }
+                }
+            }
+        }
+    }
+
+    /// String contents made of every class of byte the scanner treats differently: plain ASCII,
+    /// DEL, quotes, escapes (valid, invalid, surrogates), controls, UTF-8 sequences of every
+    /// length, and bytes that are not UTF-8 where they stand.
+    fn string_piece() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            20 => proptest::collection::vec(0x20u8..0x7f, 1..12),
+            2 => Just(b"\x7f".to_vec()),
+            2 => Just(b"\"".to_vec()),
+            2 => Just(b"\\\"".to_vec()),
+            2 => Just(b"\\\\".to_vec()),
+            1 => Just(b"\\".to_vec()),
+            2 => Just(b"\\n".to_vec()),
+            1 => Just(b"\\q".to_vec()),
+            2 => Just(b"\\u00e9".to_vec()),
+            1 => Just(b"\\ud83d\\ude00".to_vec()),
+            1 => Just(b"\\ud83d".to_vec()),
+            1 => Just(b"\\ude00".to_vec()),
+            2 => (0u8..0x20).prop_map(|b| vec![b]),
+            3 => Just("é".as_bytes().to_vec()),
+            3 => Just("€".as_bytes().to_vec()),
+            3 => Just("😀".as_bytes().to_vec()),
+            1 => Just(vec![0x80]),
+            1 => Just(vec![0xC3]),
+            1 => Just(vec![0xE2, 0x82]),
+            1 => Just(vec![0xED, 0xA0, 0x80]),
+            1 => Just(vec![0xFF]),
+        ]
+    }
+
+    fn document() -> impl Strategy<Value = Vec<u8>> {
+        (
+            proptest::collection::vec(string_piece(), 0..12),
+            proptest::collection::vec(string_piece(), 0..4),
+            0usize..8,
+        )
+            .prop_map(|(value, key, indent)| {
+                // The key and the value start at every offset of an 8-byte step.
+                let mut doc = b"{".to_vec();
+                doc.extend(std::iter::repeat_n(b' ', indent));
+                doc.push(b'"');
+                doc.extend(key.concat());
+                doc.extend_from_slice(b"\": [\"");
+                doc.extend(value.concat());
+                doc.extend_from_slice(b"\", 1]}");
+                doc
+            })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn strings_are_judged_as_serde_json_judges_them(doc in document()) {
+            let expected = serde_json::from_slice::<serde_json::Value>(&doc).is_ok();
+            proptest::prop_assert_eq!(validates_bytes(&doc), expected, "{:?}", String::from_utf8_lossy(&doc));
+        }
     }
 
     #[test]

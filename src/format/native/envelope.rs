@@ -9,7 +9,7 @@ use sha2::Sha256;
 
 use super::{MIN_SECRET_LEN, SUITES};
 use crate::error::{ConfigError, DecodeError, EncodeError};
-use crate::format::{ClockRules, Decoded, FutureStamps, Stamp, WireFormat, base64url};
+use crate::format::{ClockRules, Decoded, FutureStamps, Stamp, ValueOut, WireFormat, base64url};
 use crate::keys::{KeyRing, Salt, Secret};
 use crate::state::{JsonDialect, SessionState};
 
@@ -372,12 +372,13 @@ impl WireFormat for NativeCodec {
     }
 
     /// Seals the state under the primary key in the written suite.
-    fn encode(
+    fn encode_into(
         &self,
         state: &SessionState,
         created: f64,
         accessed: Stamp,
-    ) -> Result<String, EncodeError> {
+        out: &mut ValueOut<'_>,
+    ) -> Result<(), EncodeError> {
         let suite = &self.suites[self.write];
         let layout = suite.layout();
         let mut raw = Vec::with_capacity(
@@ -396,7 +397,8 @@ impl WireFormat for NativeCodec {
         raw.resize(raw.len() + layout.tag_len, 0);
         let mut parts = Parts::split(&mut raw, layout).expect("the envelope was just laid out");
         suite.seal(&mut parts)?;
-        Ok(base64url::encode(&raw))
+        out.push_base64(&raw);
+        Ok(())
     }
 
     fn clock_rules(&self) -> ClockRules {

@@ -32,14 +32,25 @@ pub(crate) fn decode(text: &str) -> Result<Vec<u8>, DecodeError> {
     }
     let input = text.as_bytes();
     let mut out = Vec::with_capacity(input.len() / 4 * 3 + 2);
-    let mut step = [0u8; DECODE_STEP / 4 * 3];
-    for symbols in input.chunks(DECODE_STEP) {
+    if input.len() <= SMALL {
+        // Most cookies: a step buffer of their own size, not the large one to zero.
+        decode_steps::<{ SMALL / 4 * 3 }>(input, &mut out)?;
+    } else {
+        decode_steps::<{ DECODE_STEP / 4 * 3 }>(input, &mut out)?;
+    }
+    Ok(out)
+}
+
+/// Decodes `input` into `out` through a stack buffer of `N` bytes (`N` a multiple of 3).
+fn decode_steps<const N: usize>(input: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
+    let mut step = [0u8; N];
+    for symbols in input.chunks(N / 3 * 4) {
         let written = ENGINE
             .decode_slice(symbols, &mut step)
             .map_err(|_| DecodeError::Base64)?;
         out.extend_from_slice(step.get(..written).ok_or(DecodeError::Base64)?);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The length of `len` bytes encoded.

@@ -240,16 +240,7 @@ where
     }
 }
 
-/// The header name of one [`SessionHeaders`](crate::SessionHeaders) lists: actix-web's constants
-/// for the three it lists, so nothing is parsed per request.
-fn header_name(name: &'static str) -> HeaderName {
-    match name {
-        "set-cookie" => SET_COOKIE,
-        "vary" => VARY,
-        "cache-control" => CACHE_CONTROL,
-        other => HeaderName::from_static(other),
-    }
-}
+super::header_name_fn!();
 
 /// A session header's value: a constant one (`Cookie`, `private`: the only borrowed values,
 /// both valid) without allocating, the `Set-Cookie` string moved into the header value without a

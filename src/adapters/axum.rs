@@ -252,16 +252,7 @@ fn finish(
     }
 }
 
-/// The `http` name of a header [`SessionHeaders`](crate::SessionHeaders) lists: the crate's
-/// constants for the three it lists, so nothing is parsed per request.
-fn header_name(name: &'static str) -> HeaderName {
-    match name {
-        "set-cookie" => SET_COOKIE,
-        "vary" => VARY,
-        "cache-control" => CACHE_CONTROL,
-        other => HeaderName::from_static(other),
-    }
-}
+super::header_name_fn!();
 
 /// A session header's value: a constant one (`Cookie`, `private`: the only borrowed values,
 /// both valid) without allocating, the `Set-Cookie` string moved into the header value without a

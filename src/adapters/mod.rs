@@ -47,6 +47,27 @@ macro_rules! session_newtype {
 #[cfg(any(feature = "actix-web", feature = "axum", feature = "rocket"))]
 pub(crate) use session_newtype;
 
+/// `fn header_name(&'static str) -> HeaderName` for an adapter on an `http` crate (axum's and
+/// actix-web's differ in version): the crate's constants for the three names
+/// [`SessionHeaders`](crate::SessionHeaders) lists, so nothing is parsed per request. The
+/// caller's module has `HeaderName`, `SET_COOKIE`, `VARY` and `CACHE_CONTROL` in scope.
+#[cfg(any(feature = "actix-web", feature = "axum"))]
+macro_rules! header_name_fn {
+    () => {
+        /// The header name of one [`SessionHeaders`](crate::SessionHeaders) entry.
+        fn header_name(name: &'static str) -> HeaderName {
+            match name {
+                "set-cookie" => SET_COOKIE,
+                "vary" => VARY,
+                "cache-control" => CACHE_CONTROL,
+                other => HeaderName::from_static(other),
+            }
+        }
+    };
+}
+#[cfg(any(feature = "actix-web", feature = "axum"))]
+pub(crate) use header_name_fn;
+
 /// The rejection of every adapter's `Session` extractor on a request that the session
 /// middleware does not wrap: a configuration bug, answered with an empty
 /// `500 Internal Server Error` (the reason is logged at error level, never sent to the client).

@@ -140,7 +140,7 @@ def chart(rows):
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'font-family="sans-serif" font-size="12">',
         f'<rect width="{width}" height="{height}" fill="white"/>',
-        f'<text x="{left}" y="18" font-size="14">Ours / independent floor (instructions), '
+        f'<text x="{left}" y="18" font-size="14">Ours / independent floor (instructions; signed: the envelope floor), '
         f'by state size</text>',
     ]
     step = 0.1

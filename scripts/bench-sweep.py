@@ -170,7 +170,7 @@ def chart(rows):
                    f'stroke-dasharray="{dash}"/>')
         for x, r in pts:
             out.append(f'<circle cx="{px(x):.1f}" cy="{py(r):.1f}" r="2.5" fill="{color}"/>')
-        ly = top + 40 + index * 18
+        ly = top + 120 + index * 18
         out.append(f'<line x1="{left + plot_w + 20}" x2="{left + plot_w + 44}" y1="{ly}" '
                    f'y2="{ly}" stroke="{color}" stroke-width="2" stroke-dasharray="{dash}"/>')
         out.append(f'<text x="{left + plot_w + 50}" y="{ly + 4}">{escape(label)}</text>')

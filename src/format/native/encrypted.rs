@@ -52,7 +52,7 @@ pub(crate) trait Cipher: Send + Sync + 'static {
     /// HKDF label of its key: never the same key as another suite's.
     const LABEL: &'static [u8];
 
-    /// The cipher under `key`, set up once for every message.
+    /// The cipher under `key`, set up once and then used for every message.
     fn with_key(key: &[u8; xaes::KEY_LEN]) -> Self;
 
     /// Encrypts `body` in place, authenticating `ad` with it.

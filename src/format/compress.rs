@@ -11,6 +11,7 @@
 
 use miniz_oxide::inflate::{TINFLStatus, decompress_to_vec_zlib_with_limit};
 
+use super::base64url;
 use crate::error::DecodeError;
 
 /// The most bytes a compressed payload may inflate to: 64 KiB, sixteen times the largest cookie a
@@ -24,6 +25,24 @@ const LEVEL: u8 = 6;
 /// Below this many bytes of input a static-Huffman block can beat `miniz_oxide`'s choice of a
 /// dynamic one by more than the few bytes the contract tolerates.
 const STATIC_TRIAL_MAX: usize = 1024;
+
+/// The payload text both frameworks sign: `.` and the base64url of the zlib stream when
+/// compression is worth it, else the base64url of `json` itself.
+pub(crate) fn encode_payload(json: &[u8]) -> String {
+    match compress_if_worth_it(json) {
+        Some(compressed) => format!(".{}", base64url::encode(&compressed)),
+        None => base64url::encode(json),
+    }
+}
+
+/// The JSON of a verified payload text written by [`encode_payload`] (or by the frameworks):
+/// inflated, within [`MAX_INFLATED_LEN`], when it starts with `.`.
+pub(crate) fn decode_payload(payload: &str) -> Result<Vec<u8>, DecodeError> {
+    match payload.strip_prefix('.') {
+        Some(compressed) => inflate_bounded(&base64url::decode(compressed)?),
+        None => base64url::decode(payload),
+    }
+}
 
 /// The zlib stream of `data`, if the frameworks would keep it: shorter than `data.len() - 1`.
 pub(crate) fn compress_if_worth_it(data: &[u8]) -> Option<Vec<u8>> {

@@ -27,9 +27,9 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use super::compress::{compress_if_worth_it, inflate_bounded};
+use super::compress::{decode_payload, encode_payload};
 use super::pyjson::PyJsonStyle;
-use super::{ClockRules, Decoded, FutureStamps, Stamp, ValueOut, WireFormat, base64url};
+use super::{ClockRules, Decoded, FutureStamps, Stamp, ValueOut, WireFormat};
 use crate::error::{DecodeError, EncodeError};
 use crate::keys::{KeyRing, Salt};
 use crate::state::{JsonDialect, SessionState};
@@ -126,10 +126,7 @@ impl DjangoCodec {
 impl WireFormat for DjangoCodec {
     fn decode(&self, value: &str) -> Result<Decoded, DecodeError> {
         let unsigned = self.signer.unsign(value)?;
-        let json = match unsigned.value.strip_prefix('.') {
-            Some(compressed) => inflate_bounded(&base64url::decode(compressed)?)?,
-            None => base64url::decode(unsigned.value)?,
-        };
+        let json = decode_payload(unsigned.value)?;
         if !json.is_ascii() {
             return Err(DecodeError::BadPayload);
         }
@@ -155,10 +152,7 @@ impl WireFormat for DjangoCodec {
     ) -> Result<(), EncodeError> {
         let mut json = Vec::with_capacity(256);
         state.write_json(&mut json, JsonDialect::Python(PyJsonStyle::COMPACT));
-        let mut cookie = match compress_if_worth_it(&json) {
-            Some(compressed) => format!(".{}", base64url::encode(&compressed)),
-            None => base64url::encode(&json),
-        };
+        let mut cookie = encode_payload(&json);
         self.signer.sign_into(&mut cookie, accessed.whole_secs());
         out.push_str(&cookie);
         Ok(())
@@ -178,6 +172,7 @@ mod tests {
     use serde_json::{Map, Value};
 
     use super::*;
+    use crate::format::base64url;
     use crate::keys::Secret;
 
     fn codec_for(case: &Value) -> DjangoCodec {

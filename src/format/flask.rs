@@ -89,10 +89,7 @@ impl WireFormat for FlaskCodec {
         let key_index = self.verifying_key(signed.as_bytes(), signature)?;
 
         let signed_at = parse_timestamp(timestamp)? as f64;
-        let json = match payload.strip_prefix('.') {
-            Some(compressed) => compress::inflate_bounded(&base64url::decode(compressed)?)?,
-            None => base64url::decode(payload)?,
-        };
+        let json = compress::decode_payload(payload)?;
         let state = SessionState::parse(json)?;
         Ok(Decoded {
             state,
@@ -114,10 +111,7 @@ impl WireFormat for FlaskCodec {
         // when the session is only re-sent, so a rotation re-issue never extends it).
         let mut json = Vec::with_capacity(128);
         state.write_json(&mut json, JsonDialect::Python(PyJsonStyle::COMPACT_SORTED));
-        let mut out = match compress::compress_if_worth_it(&json) {
-            Some(compressed) => format!(".{}", base64url::encode(&compressed)),
-            None => base64url::encode(&json),
-        };
+        let mut out = compress::encode_payload(&json);
         out.push('.');
         out.push_str(&base64url::encode(&timestamp_bytes(accessed.whole_secs())));
         let mut signature = [0u8; 64];

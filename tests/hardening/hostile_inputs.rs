@@ -1194,17 +1194,14 @@ mod pyramid_legacy {
 /// cookie the library wrote.
 mod django {
     use super::*;
+    use crate::harness::{DJANGO_SECRET, django_base62 as base62, django_sign_message};
     use cookie_session::DjangoHash;
-    use sha2::Digest as _;
 
-    const SECRET: &str = "hostile-inputs django secret key";
-    const SALT: &str = "django.contrib.sessions.backends.signed_cookies";
-    const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     /// The Django format's inflate limit (`MAX_INFLATED_LEN`, 64 KiB).
     const INFLATE_LIMIT: usize = 64 * 1024;
 
     fn factory_with_limit(size_limit: usize) -> CookieSessionFactory {
-        CookieSessionFactory::builder(Secret::from_text(SECRET))
+        CookieSessionFactory::builder(Secret::from_text(DJANGO_SECRET))
             .django(DjangoHash::Sha256)
             .size_limit(size_limit)
             .build()
@@ -1215,26 +1212,9 @@ mod django {
         factory_with_limit(DEFAULT_SIZE_LIMIT)
     }
 
-    fn base62(mut n: u64) -> String {
-        let mut digits = Vec::new();
-        loop {
-            digits.push(BASE62[(n % 62) as usize]);
-            n /= 62;
-            if n == 0 {
-                break;
-            }
-        }
-        digits.reverse();
-        String::from_utf8(digits).unwrap()
-    }
-
     /// `message ':' base64url(HMAC-SHA256(SHA-256(salt ‖ "signer" ‖ secret), message))`.
     fn sign_message(message: &str) -> String {
-        let key = Sha256::digest([SALT, "signer", SECRET].concat());
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key).unwrap();
-        mac.update(message.as_bytes());
-        let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
-        format!("{message}:{signature}")
+        django_sign_message(DjangoHash::Sha256, message)
     }
 
     /// A payload text signed a minute ago.
@@ -1505,13 +1485,13 @@ mod django {
         let factory = django();
         assert_rejected(&factory, &valid_cookie(&native()), DecodeError::Truncated);
         assert_rejected(&factory, &valid_cookie(&pyramid()), DecodeError::Truncated);
-        let sha1 = CookieSessionFactory::builder(Secret::from_text(SECRET))
+        let sha1 = CookieSessionFactory::builder(Secret::from_text(DJANGO_SECRET))
             .django(DjangoHash::Sha1)
             .build()
             .unwrap();
         assert_rejected(&sha1, &valid_cookie(&factory), DecodeError::BadSignature);
         assert_rejected(&factory, &valid_cookie(&sha1), DecodeError::BadSignature);
-        let other_salt = CookieSessionFactory::builder(Secret::from_text(SECRET))
+        let other_salt = CookieSessionFactory::builder(Secret::from_text(DJANGO_SECRET))
             .django(DjangoHash::Sha256)
             .salt("django.core.signing")
             .build()
